@@ -1,0 +1,178 @@
+//! Decode stage: sniff the format from the bytes, check limits from the header, decode,
+//! apply EXIF orientation, keep ICC and EXIF for the encoder to decide about.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, metadata::Orientation};
+
+use crate::{DecodeOptions, Error, Image, ImageFormat, Limits, Metadata, Result, avif};
+
+/// The format of `input`, judged from its first bytes only; `None` if imagemint cannot
+/// read it.
+pub fn sniff(input: &[u8]) -> Option<ImageFormat> {
+    if avif::is_avif(input) {
+        return Some(ImageFormat::Avif);
+    }
+    match image::guess_format(input).ok()? {
+        image::ImageFormat::Jpeg => Some(ImageFormat::Jpeg),
+        image::ImageFormat::Png => Some(ImageFormat::Png),
+        image::ImageFormat::WebP => Some(ImageFormat::Webp),
+        image::ImageFormat::Gif => Some(ImageFormat::Gif),
+        image::ImageFormat::Bmp => Some(ImageFormat::Bmp),
+        image::ImageFormat::Tiff => Some(ImageFormat::Tiff),
+        _ => None,
+    }
+}
+
+/// Decodes `input` (any format [`sniff`] recognises) into an [`Image`].
+///
+/// Dimensions are checked against `options.limits` from the header, before the pixel
+/// buffer is allocated. Float images (some TIFFs) become 16-bit.
+pub fn decode(input: &[u8], options: &DecodeOptions) -> Result<Image> {
+    let format = sniff(input).ok_or_else(|| Error::UnsupportedFormat {
+        what: describe_unknown(input),
+    })?;
+    let limits = &options.limits;
+    let decoded = match image_rs_format(format) {
+        Some(image_format) => decode_with_image(input, format, image_format, limits)?,
+        None => avif::decode(input, limits)?,
+    };
+    let Decoded {
+        mut pixels,
+        orientation,
+        mut metadata,
+    } = decoded;
+    if let Some(exif) = &mut metadata.exif {
+        strip_exif_prefix(exif);
+    }
+    if options.auto_orient {
+        pixels.apply_orientation(orientation);
+        if let Some(exif) = &mut metadata.exif {
+            // The pixels are upright now; a kept tag would make viewers turn them again.
+            let _previous = Orientation::remove_from_exif_chunk(exif);
+        }
+    }
+    let pixels = match pixels {
+        DynamicImage::ImageRgb32F(_) => DynamicImage::ImageRgb16(pixels.to_rgb16()),
+        DynamicImage::ImageRgba32F(_) => DynamicImage::ImageRgba16(pixels.to_rgba16()),
+        other => other,
+    };
+    Ok(Image::new(pixels, metadata, format, limits.clone()))
+}
+
+/// What a format-specific decoder hands back.
+pub(crate) struct Decoded {
+    pub(crate) pixels: DynamicImage,
+    pub(crate) orientation: Orientation,
+    pub(crate) metadata: Metadata,
+}
+
+/// The `image` crate's name for `format`, if that crate decodes it for us.
+fn image_rs_format(format: ImageFormat) -> Option<image::ImageFormat> {
+    match format {
+        ImageFormat::Jpeg => Some(image::ImageFormat::Jpeg),
+        ImageFormat::Png => Some(image::ImageFormat::Png),
+        ImageFormat::Webp => Some(image::ImageFormat::WebP),
+        ImageFormat::Gif => Some(image::ImageFormat::Gif),
+        ImageFormat::Bmp => Some(image::ImageFormat::Bmp),
+        ImageFormat::Tiff => Some(image::ImageFormat::Tiff),
+        ImageFormat::Avif => None,
+    }
+}
+
+fn decode_with_image(
+    input: &[u8],
+    format: ImageFormat,
+    image_format: image::ImageFormat,
+    limits: &Limits,
+) -> Result<Decoded> {
+    let mut reader = ImageReader::with_format(Cursor::new(input), image_format);
+    let mut image_limits = image::Limits::default();
+    // Dimensions are checked below, with a clearer message; the decoders still enforce
+    // `max_alloc` on their own working memory.
+    image_limits.max_alloc = Some(limits.max_alloc);
+    reader.limits(image_limits);
+    let map = |e| map_image_error(format, e);
+    let mut decoder = reader.into_decoder().map_err(map)?;
+    let (width, height) = decoder.dimensions();
+    check_limits(
+        width,
+        height,
+        u64::from(decoder.color_type().bytes_per_pixel()),
+        limits,
+    )?;
+    // Broken metadata is not worth losing the picture over: treat it as absent.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let icc = decoder.icc_profile().ok().flatten();
+    let exif = decoder.exif_metadata().ok().flatten();
+    let pixels = DynamicImage::from_decoder(decoder).map_err(map)?;
+    Ok(Decoded {
+        pixels,
+        orientation,
+        metadata: Metadata { icc, exif },
+    })
+}
+
+/// Refuses a `width`×`height` image of `bytes_per_pixel` that `limits` do not allow.
+pub(crate) fn check_limits(
+    width: u32,
+    height: u32,
+    bytes_per_pixel: u64,
+    limits: &Limits,
+) -> Result<()> {
+    let pixels = u64::from(width) * u64::from(height);
+    let reason = if width == 0 || height == 0 {
+        return Err(Error::UnsupportedFormat {
+            what: format!("image has no pixels ({width}×{height})"),
+        });
+    } else if width > limits.max_width {
+        format!("width {width} > maxWidth {}", limits.max_width)
+    } else if height > limits.max_height {
+        format!("height {height} > maxHeight {}", limits.max_height)
+    } else if pixels > limits.max_pixels {
+        format!(
+            "{width}×{height} = {pixels} pixels > maxPixels {}",
+            limits.max_pixels
+        )
+    } else if pixels.saturating_mul(bytes_per_pixel) > limits.max_alloc {
+        format!(
+            "{width}×{height} pixels need {} bytes > maxAlloc {}",
+            pixels.saturating_mul(bytes_per_pixel),
+            limits.max_alloc
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::LimitsExceeded { reason })
+}
+
+fn map_image_error(format: ImageFormat, e: ImageError) -> Error {
+    match e {
+        ImageError::Limits(e) => Error::LimitsExceeded {
+            reason: e.to_string(),
+        },
+        ImageError::Unsupported(e) => Error::UnsupportedFormat {
+            what: format!("{format}: {e}"),
+        },
+        other => Error::decode(format, other),
+    }
+}
+
+/// Some writers keep the APP1 `Exif\0\0` header in PNG/WebP EXIF chunks; our encoders
+/// want the bare TIFF structure.
+fn strip_exif_prefix(exif: &mut Vec<u8>) {
+    if exif.starts_with(b"Exif\0\0") {
+        exif.drain(..6);
+    }
+}
+
+fn describe_unknown(input: &[u8]) -> String {
+    if input.is_empty() {
+        return "input is empty".to_owned();
+    }
+    let head: Vec<String> = input.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!(
+        "not a JPEG, PNG, WebP, AVIF, GIF, BMP or TIFF image (starts with {})",
+        head.join(" ")
+    )
+}

@@ -1,0 +1,264 @@
+//! Encode stage: pick the output format, fit the pixels to what its encoder takes, write
+//! the metadata the policy allows.
+
+mod jpeg;
+mod webp_mux;
+
+use image::DynamicImage;
+
+use crate::transform::flatten;
+use crate::{EncodeOptions, Error, Image, ImageFormat, MetadataPolicy, Result};
+
+/// Quality used when [`EncodeOptions::quality`] is `None`.
+const DEFAULT_JPEG_QUALITY: u8 = 75;
+const DEFAULT_WEBP_QUALITY: u8 = 75;
+const DEFAULT_AVIF_QUALITY: u8 = 60;
+const DEFAULT_PNG_LEVEL: u8 = 2;
+const DEFAULT_WEBP_METHOD: u8 = 4;
+const DEFAULT_AVIF_SPEED: u8 = 6;
+
+/// An encoded image.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Encoded {
+    /// The file's bytes.
+    pub data: Vec<u8>,
+    /// Its format.
+    pub format: ImageFormat,
+    /// The lossy quality used, `None` for lossless output.
+    pub quality: Option<u8>,
+}
+
+/// Encodes `image` as `options` say. Alpha is flattened onto
+/// [`EncodeOptions::background`] for JPEG; 16-bit pixels are reduced to 8 bits for every
+/// format but PNG.
+pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Encoded> {
+    options.validate()?;
+    let format = options.format.resolve(image.source_format);
+    let (icc, exif) = metadata_to_write(image, options.metadata);
+    let pixels = &image.pixels;
+    let (data, quality) = match format {
+        ImageFormat::Jpeg => {
+            let q = options.quality.unwrap_or(DEFAULT_JPEG_QUALITY);
+            let flat = flatten(pixels, options.background);
+            let fast = options.effort.is_some_and(|e| e.get() < 3);
+            let params = jpeg::Params {
+                quality: q,
+                progressive: options.jpeg.progressive,
+                subsampling: options.jpeg.chroma_subsampling,
+                fast,
+                icc,
+                exif,
+            };
+            let data = match &flat {
+                DynamicImage::ImageLuma8(g) => jpeg::encode(
+                    g.as_raw(),
+                    g.width(),
+                    g.height(),
+                    jpeg::Layout::Grey,
+                    &params,
+                ),
+                DynamicImage::ImageLuma16(_) => {
+                    let g = flat.to_luma8();
+                    jpeg::encode(
+                        g.as_raw(),
+                        g.width(),
+                        g.height(),
+                        jpeg::Layout::Grey,
+                        &params,
+                    )
+                }
+                _ => {
+                    let rgb = flat.to_rgb8();
+                    jpeg::encode(
+                        rgb.as_raw(),
+                        rgb.width(),
+                        rgb.height(),
+                        jpeg::Layout::Rgb,
+                        &params,
+                    )
+                }
+            }
+            .map_err(|e| Error::encode(format, e))?;
+            (data, Some(q))
+        }
+        ImageFormat::Png => (encode_png(pixels, options, icc, exif)?, None),
+        ImageFormat::Webp => encode_webp(pixels, options, icc, exif)?,
+        ImageFormat::Avif => encode_avif(pixels, options, exif)?,
+        ImageFormat::Gif | ImageFormat::Bmp | ImageFormat::Tiff => {
+            return Err(Error::UnsupportedFormat {
+                what: format!("writing {format}"),
+            });
+        }
+    };
+    Ok(Encoded {
+        data,
+        format,
+        quality,
+    })
+}
+
+/// The ICC profile and EXIF block to write under `policy`.
+fn metadata_to_write(image: &Image, policy: MetadataPolicy) -> (Option<&[u8]>, Option<&[u8]>) {
+    let m = &image.metadata;
+    let icc = m.icc.as_deref().filter(|_| policy != MetadataPolicy::Strip);
+    let exif = m.exif.as_deref().filter(|_| policy == MetadataPolicy::Keep);
+    (icc, exif)
+}
+
+fn encode_png(
+    pixels: &DynamicImage,
+    options: &EncodeOptions,
+    icc: Option<&[u8]>,
+    exif: Option<&[u8]>,
+) -> Result<Vec<u8>> {
+    use oxipng::{BitDepth, ColorType, RawImage};
+    let fail = |e: oxipng::PngError| Error::encode(ImageFormat::Png, e.to_string());
+    let (w, h) = (pixels.width(), pixels.height());
+    // PNG stores 16-bit samples big-endian.
+    let be16 = |samples: &[u16]| {
+        samples
+            .iter()
+            .flat_map(|s| s.to_be_bytes())
+            .collect::<Vec<u8>>()
+    };
+    let (color_type, depth, data) = match pixels {
+        DynamicImage::ImageLuma8(p) => (
+            ColorType::Grayscale {
+                transparent_shade: None,
+            },
+            BitDepth::Eight,
+            p.as_raw().clone(),
+        ),
+        DynamicImage::ImageLumaA8(p) => (
+            ColorType::GrayscaleAlpha,
+            BitDepth::Eight,
+            p.as_raw().clone(),
+        ),
+        DynamicImage::ImageRgb8(p) => (
+            ColorType::RGB {
+                transparent_color: None,
+            },
+            BitDepth::Eight,
+            p.as_raw().clone(),
+        ),
+        DynamicImage::ImageRgba8(p) => (ColorType::RGBA, BitDepth::Eight, p.as_raw().clone()),
+        DynamicImage::ImageLuma16(p) => (
+            ColorType::Grayscale {
+                transparent_shade: None,
+            },
+            BitDepth::Sixteen,
+            be16(p.as_raw()),
+        ),
+        DynamicImage::ImageLumaA16(p) => (
+            ColorType::GrayscaleAlpha,
+            BitDepth::Sixteen,
+            be16(p.as_raw()),
+        ),
+        DynamicImage::ImageRgb16(p) => (
+            ColorType::RGB {
+                transparent_color: None,
+            },
+            BitDepth::Sixteen,
+            be16(p.as_raw()),
+        ),
+        DynamicImage::ImageRgba16(p) => (ColorType::RGBA, BitDepth::Sixteen, be16(p.as_raw())),
+        other => (
+            ColorType::RGBA,
+            BitDepth::Sixteen,
+            be16(other.to_rgba16().as_raw()),
+        ),
+    };
+    let mut raw = RawImage::new(w, h, color_type, depth, data).map_err(fail)?;
+    if let Some(icc) = icc {
+        raw.add_icc_profile(icc);
+    }
+    if let Some(exif) = exif {
+        raw.add_png_chunk(*b"eXIf", exif.to_vec());
+    }
+    let level = options.effort.map_or(DEFAULT_PNG_LEVEL, |e| e.scale(6));
+    let mut opts = oxipng::Options::from_preset(level);
+    // Only the chunks added above exist; what they are is the metadata policy's call.
+    opts.strip = oxipng::StripChunks::None;
+    raw.create_optimized_png(&opts).map_err(fail)
+}
+
+fn encode_webp(
+    pixels: &DynamicImage,
+    options: &EncodeOptions,
+    icc: Option<&[u8]>,
+    exif: Option<&[u8]>,
+) -> Result<(Vec<u8>, Option<u8>)> {
+    let fail = |e: String| Error::encode(ImageFormat::Webp, e);
+    let (w, h) = (pixels.width(), pixels.height());
+    if w > 16383 || h > 16383 {
+        return Err(fail(format!(
+            "WebP is limited to 16383×16383, the image is {w}×{h}"
+        )));
+    }
+    let alpha = pixels.color().has_alpha();
+    let buffer = if alpha {
+        pixels.to_rgba8().into_raw()
+    } else {
+        pixels.to_rgb8().into_raw()
+    };
+    let encoder = if alpha {
+        webp::Encoder::from_rgba(&buffer, w, h)
+    } else {
+        webp::Encoder::from_rgb(&buffer, w, h)
+    };
+    let mut config =
+        webp::WebPConfig::new().map_err(|()| fail("libwebp version mismatch".into()))?;
+    let lossless = options.webp.lossless;
+    let quality = options.quality.unwrap_or(DEFAULT_WEBP_QUALITY);
+    config.lossless = i32::from(lossless);
+    config.quality = if lossless { 75.0 } else { f32::from(quality) };
+    config.method = i32::from(options.effort.map_or(DEFAULT_WEBP_METHOD, |e| e.scale(6)));
+    config.alpha_quality = i32::from(options.webp.alpha_quality);
+    // Lossy WebP would otherwise keep the invisible colour of transparent pixels.
+    config.exact = 0;
+    let encoded = encoder
+        .encode_advanced(&config)
+        .map_err(|e| fail(format!("{e:?}")))?;
+    let data = webp_mux::add_metadata(&encoded, w, h, alpha, icc, exif).map_err(fail)?;
+    Ok((data, (!lossless).then_some(quality)))
+}
+
+fn encode_avif(
+    pixels: &DynamicImage,
+    options: &EncodeOptions,
+    exif: Option<&[u8]>,
+) -> Result<(Vec<u8>, Option<u8>)> {
+    use ravif::{Img, RGB8, RGBA8};
+    let fail = |e: ravif::Error| Error::encode(ImageFormat::Avif, e);
+    let quality = options.quality.unwrap_or(DEFAULT_AVIF_QUALITY);
+    let speed = options
+        .effort
+        .map_or(DEFAULT_AVIF_SPEED, |e| 10 - e.scale(9));
+    let mut encoder = ravif::Encoder::new()
+        .with_quality(f32::from(quality))
+        .with_alpha_quality(f32::from(options.avif.alpha_quality.unwrap_or(quality)))
+        .with_speed(speed);
+    if let Some(exif) = exif {
+        encoder = encoder.with_exif(exif);
+    }
+    let (w, h) = (pixels.width() as usize, pixels.height() as usize);
+    let encoded = if pixels.color().has_alpha() {
+        let rgba = pixels.to_rgba8();
+        let px: Vec<RGBA8> = rgba
+            .as_raw()
+            .chunks_exact(4)
+            .map(|p| RGBA8::new(p[0], p[1], p[2], p[3]))
+            .collect();
+        encoder.encode_rgba(Img::new(&px[..], w, h)).map_err(fail)?
+    } else {
+        let rgb = pixels.to_rgb8();
+        let px: Vec<RGB8> = rgb
+            .as_raw()
+            .chunks_exact(3)
+            .map(|p| RGB8::new(p[0], p[1], p[2]))
+            .collect();
+        encoder.encode_rgb(Img::new(&px[..], w, h)).map_err(fail)?
+    };
+    Ok((encoded.avif_file, Some(quality)))
+}

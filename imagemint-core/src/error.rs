@@ -1,0 +1,86 @@
+//! The one error type of imagemint.
+
+use crate::ImageFormat;
+
+/// An underlying error from a codec or parser, kept as a source but never part of the API.
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong in imagemint, grouped by concern.
+///
+/// Dependency errors are kept as [`std::error::Error::source`]s so that upgrading a codec
+/// never changes this enum. New variants may be added, so match with a wildcard arm
+/// outside this crate (the bindings in this workspace match exhaustively on purpose).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input is not in any format imagemint reads, or the requested operation is not
+    /// available for this format.
+    #[error("unsupported format: {what}")]
+    UnsupportedFormat {
+        /// What was not supported, in words.
+        what: String,
+    },
+
+    /// The input looked like `format` but could not be decoded (corrupt or truncated data).
+    #[error("cannot decode {format} image: {source}")]
+    Decode {
+        /// The format the input was sniffed as.
+        format: ImageFormat,
+        /// The decoder's own error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The image is larger than the configured [`Limits`](crate::Limits) allow. Checked from
+    /// the header, before pixels are allocated.
+    #[error("image exceeds limits: {reason}")]
+    LimitsExceeded {
+        /// Which limit was hit and by how much.
+        reason: String,
+    },
+
+    /// An option has a value outside its valid range or contradicts another option.
+    #[error("invalid option `{field}`: {reason}")]
+    InvalidOptions {
+        /// The option's path in camelCase, as in the serde form, e.g. `encode.quality`.
+        field: &'static str,
+        /// Why the value was refused.
+        reason: String,
+    },
+
+    /// The encoder failed to produce `format`.
+    #[error("cannot encode {format}: {source}")]
+    Encode {
+        /// The format being written.
+        format: ImageFormat,
+        /// The encoder's own error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl Error {
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidOptions {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn encode(format: ImageFormat, source: impl Into<BoxError>) -> Self {
+        Error::Encode {
+            format,
+            source: source.into(),
+        }
+    }
+
+    pub(crate) fn decode(format: ImageFormat, source: impl Into<BoxError>) -> Self {
+        Error::Decode {
+            format,
+            source: source.into(),
+        }
+    }
+}
+
+/// `Result` with imagemint's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,174 @@
+//! Decompression bombs and size limits: refused from the header, before allocation.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use common::*;
+use imagemint_core::{DecodeOptions, Error, Limits, Options, decode, process};
+
+/// Counts the bytes the current thread has live and its peak, so parallel tests do not
+/// disturb each other's numbers.
+struct PerThreadPeak;
+
+thread_local! {
+    static LIVE: Cell<usize> = const { Cell::new(0) };
+    static PEAK: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note(delta: isize) {
+    let _ = LIVE.try_with(|live| {
+        let now = live.get().saturating_add_signed(delta);
+        live.set(now);
+        let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
+    });
+}
+
+// SAFETY: forwards to the system allocator; the bookkeeping never allocates.
+unsafe impl GlobalAlloc for PerThreadPeak {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note(layout.size() as isize);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        note(-(layout.size() as isize));
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note(new_size as isize - layout.size() as isize);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: PerThreadPeak = PerThreadPeak;
+
+/// Peak bytes allocated by `f` on this thread, above what was live before.
+fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let base = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(base));
+    let out = f();
+    (out, PEAK.with(Cell::get) - base)
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let start = out.len();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    let crc = crc32(&out[start..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// A well-formed PNG whose header claims `width`×`height` RGBA pixels (10^10 for the
+/// bomb) but whose data is a few bytes of zlib.
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA, no interlace
+    png_chunk(&mut png, b"IHDR", &ihdr);
+    png_chunk(
+        &mut png,
+        b"IDAT",
+        &[0x78, 0x9c, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01],
+    );
+    png_chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+/// `rocket.jpg` with its SOF0 header claiming `width`×`height`.
+fn jpeg_claiming(width: u16, height: u16) -> Vec<u8> {
+    let mut jpeg = fixture("rocket.jpg");
+    let sof = jpeg
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("SOF0");
+    jpeg[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
+    jpeg[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
+    jpeg
+}
+
+fn assert_limits_error(result: Result<impl std::fmt::Debug, Error>, what: &str) {
+    match result {
+        Err(Error::LimitsExceeded { reason }) => assert!(!reason.is_empty()),
+        other => panic!("{what}: expected LimitsExceeded, got {other:?}"),
+    }
+}
+
+#[test]
+fn png_bomb_header_is_refused_without_allocating() {
+    let bomb = png_claiming(100_000, 100_000);
+    let (result, peak) = peak_during(|| decode(&bomb, &DecodeOptions::default()));
+    assert_limits_error(result, "100000×100000 PNG");
+    // 10^10 RGBA pixels would be 40 GB; refusing must cost next to nothing.
+    assert!(
+        peak < 1024 * 1024,
+        "refusing the bomb allocated {peak} bytes"
+    );
+    // The same header within the limits is decoded (and fails on the missing data).
+    assert!(matches!(
+        decode(&png_claiming(64, 64), &DecodeOptions::default()),
+        Err(Error::Decode { .. })
+    ));
+}
+
+#[test]
+fn jpeg_bomb_header_is_refused_without_allocating() {
+    let bomb = jpeg_claiming(60_000, 60_000);
+    let (result, peak) = peak_during(|| process(&bomb, &Options::default()));
+    assert_limits_error(result, "60000×60000 JPEG");
+    assert!(
+        peak < 4 * 1024 * 1024,
+        "refusing the bomb allocated {peak} bytes"
+    );
+}
+
+#[test]
+fn every_format_checks_every_limit_before_decoding() {
+    let limited = |f: fn(&mut Limits)| {
+        let mut o = DecodeOptions::default();
+        f(&mut o.limits);
+        o
+    };
+    let cases: [(&str, DecodeOptions); 4] = [
+        ("maxPixels", limited(|l| l.max_pixels = 10_000)),
+        ("maxWidth", limited(|l| l.max_width = 100)),
+        ("maxHeight", limited(|l| l.max_height = 100)),
+        ("maxAlloc", limited(|l| l.max_alloc = 100_000)),
+    ];
+    for (name, _) in INPUTS {
+        let input = fixture(name);
+        for (limit, options) in &cases {
+            let (result, peak) = peak_during(|| decode(&input, options));
+            assert_limits_error(result, &format!("{name} with {limit}"));
+            // Decoders may copy the input and set up buffers (zlib windows); nothing pixel-sized.
+            let allowed = input.len() + 256 * 1024;
+            assert!(
+                peak < allowed,
+                "{name} with {limit}: allocated {peak} bytes first"
+            );
+        }
+        assert!(
+            decode(&input, &DecodeOptions::default()).is_ok(),
+            "{name} within limits"
+        );
+    }
+}
