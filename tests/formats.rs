@@ -109,6 +109,7 @@ fn avif_and_webp_decoders_agree_with_the_png_they_were_made_from() {
     for (name, limit) in [
         ("chelsea.avif", 4.0),
         ("chelsea-10bit-444.avif", 3.0),
+        ("chelsea-12bit-422.avif", 3.0),
         ("chelsea-lossy.webp", 4.0),
         ("chelsea-lossless.webp", 0.0),
         ("chelsea.tiff", 0.0),

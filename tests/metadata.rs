@@ -117,3 +117,17 @@ fn keep_carries_exif_with_gps_into_every_format() {
         );
     }
 }
+
+#[test]
+fn icc_profiles_are_read_from_every_container_that_has_one() {
+    // chelsea.png carries an sRGB profile; avifenc copied it into chelsea.avif.
+    let png = icc_of(&fixture("chelsea.png")).expect("PNG iCCP");
+    assert_eq!(
+        icc_of(&fixture("chelsea.avif")).as_deref(),
+        Some(&png[..]),
+        "AVIF colr/prof"
+    );
+    // And carried on into WebP's ICCP chunk.
+    let webp = run(&fixture("chelsea.avif"), Format::Webp, MetadataPolicy::Icc);
+    assert_eq!(icc_of(&webp).as_deref(), Some(&png[..]));
+}

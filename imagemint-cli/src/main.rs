@@ -1,1 +1,299 @@
-fn main() {}
+//! `imagemint`: the command-line face of imagemint-core.
+
+mod args;
+
+use std::collections::HashSet;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use imagemint_core::{Format, ImageFormat, Options, Output, process};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::args::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("imagemint: {}", describe(&e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Where one input's output goes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Target {
+    Stdout,
+    /// This exact file.
+    File(PathBuf),
+    /// This directory, named after the input with the output format's extension.
+    Dir(PathBuf),
+    /// Beside the input, with the output format's extension.
+    Beside,
+}
+
+/// Runs every input; `Ok(false)` when some of them failed (each already reported).
+fn run(cli: &Cli) -> Result<bool> {
+    let mut options = cli.to_options()?;
+    let stdin_count = cli.inputs.iter().filter(|p| is_dash(p)).count();
+    if stdin_count > 1 {
+        bail!("`-` (standard input) can be given once");
+    }
+    let many = cli.inputs.len() > 1;
+    let target = match &cli.output {
+        Some(p) if is_dash(p) => {
+            if many {
+                bail!("-o - (standard output) takes exactly one input");
+            }
+            Target::Stdout
+        }
+        Some(p) if many || p.is_dir() || ends_with_separator(p) => {
+            std::fs::create_dir_all(p).with_context(|| format!("cannot create {}", p.display()))?;
+            Target::Dir(p.clone())
+        }
+        Some(p) => {
+            // `-o photo.webp` picks the format unless one was chosen explicitly.
+            if let Some(f) = extension_format(p).filter(|_| !cli.format_chosen()) {
+                options.encode.format = f;
+            }
+            Target::File(p.clone())
+        }
+        None if stdin_count == 1 && !many => Target::Stdout,
+        None if stdin_count == 1 => bail!("with several inputs, `-` needs -o DIR"),
+        None => Target::Beside,
+    };
+    if target == Target::Stdout && std::io::stdout().is_terminal() {
+        bail!("refusing to write image data to a terminal; use -o FILE or a pipe");
+    }
+
+    if let Some(jobs) = cli.jobs {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global()
+            .context("cannot start worker threads")?;
+    }
+
+    let progress = (many && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(cli.inputs.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let reporter = Reporter {
+        json: cli.json,
+        to_stderr: target == Target::Stdout,
+        progress: progress.clone(),
+    };
+    // Claimed output paths, so two inputs never write the same file.
+    let claimed = Mutex::new(HashSet::new());
+
+    let failures = cli
+        .inputs
+        .par_iter()
+        .map(|input| {
+            let result = convert(input, &target, &options, cli.in_place, &claimed);
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            match result {
+                Ok((written, out)) => {
+                    reporter.done(input, &written, &out);
+                    0
+                }
+                Err(e) => {
+                    reporter.failed(input, &e);
+                    1
+                }
+            }
+        })
+        .sum::<usize>();
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    if failures > 0 && many {
+        eprintln!("imagemint: {failures} of {} files failed", cli.inputs.len());
+    }
+    Ok(failures == 0)
+}
+
+/// Reads, processes and writes one input. Returns where it went, for the report.
+fn convert(
+    input: &Path,
+    target: &Target,
+    options: &Options,
+    in_place: bool,
+    claimed: &Mutex<HashSet<PathBuf>>,
+) -> Result<(String, Output)> {
+    let data = if is_dash(input) {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("cannot read standard input")?;
+        buf
+    } else {
+        std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?
+    };
+    let out = process(&data, options)?;
+    let path = match target {
+        Target::Stdout => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(&out.data)
+                .and_then(|()| stdout.flush())
+                .context("cannot write to standard output")?;
+            return Ok(("-".to_owned(), out));
+        }
+        Target::File(p) => p.clone(),
+        Target::Dir(dir) => dir.join(output_name(input, out.format)),
+        Target::Beside => input.with_file_name(output_name(input, out.format)),
+    };
+    if !in_place && same_file(input, &path) {
+        bail!(
+            "{} would overwrite the input; pass --in-place to allow it, or choose -o",
+            path.display()
+        );
+    }
+    let key = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+    if !claimed
+        .lock()
+        .map_err(|_| anyhow::anyhow!("internal lock poisoned"))?
+        .insert(key)
+    {
+        bail!("{} is also the output of another input", path.display());
+    }
+    write_atomically(&path, &out.data)?;
+    Ok((path.display().to_string(), out))
+}
+
+/// `input`'s file stem (or `stdin`) with `format`'s extension.
+fn output_name(input: &Path, format: ImageFormat) -> PathBuf {
+    let stem = if is_dash(input) {
+        "stdin".into()
+    } else {
+        input.file_stem().unwrap_or_default().to_os_string()
+    };
+    let mut name = PathBuf::from(stem);
+    name.set_extension(format.extension());
+    name
+}
+
+/// Writes via a temporary file in the same directory, so a failure never leaves half a
+/// file, and an in-place rewrite never loses the original.
+fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.imagemint-{}.tmp", std::process::id()));
+    std::fs::write(&tmp, data)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            anyhow::anyhow!("cannot write {}: {e}", path.display())
+        })
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn is_dash(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+fn ends_with_separator(p: &Path) -> bool {
+    p.as_os_str()
+        .to_string_lossy()
+        .ends_with(std::path::MAIN_SEPARATOR)
+}
+
+fn extension_format(p: &Path) -> Option<Format> {
+    p.extension()?
+        .to_str()?
+        .parse()
+        .ok()
+        .filter(|f| *f != Format::Same)
+}
+
+/// Prints results: one human line per file, or one JSON object per line.
+struct Reporter {
+    json: bool,
+    to_stderr: bool,
+    progress: Option<ProgressBar>,
+}
+
+impl Reporter {
+    fn done(&self, input: &Path, output: &str, out: &Output) {
+        let r = &out.report;
+        let line = if self.json {
+            serde_json::json!({ "input": input, "output": output, "report": r }).to_string()
+        } else {
+            format!(
+                "{} → {output}  {} → {} ({:.1}%)  {}×{}  {:.0} ms",
+                input.display(),
+                human_bytes(r.input_bytes),
+                human_bytes(r.output_bytes),
+                r.ratio * 100.0,
+                out.width,
+                out.height,
+                r.timings.total_ms
+            )
+        };
+        self.print(&line, self.to_stderr || !self.json);
+    }
+
+    fn failed(&self, input: &Path, error: &anyhow::Error) {
+        if self.json {
+            let line = serde_json::json!({ "input": input, "error": describe(error) });
+            self.print(&line.to_string(), self.to_stderr);
+        }
+        self.print(
+            &format!("imagemint: {}: {}", input.display(), describe(error)),
+            true,
+        );
+    }
+
+    fn print(&self, line: &str, stderr: bool) {
+        match (&self.progress, stderr) {
+            (Some(bar), true) => bar.println(line),
+            (_, true) => eprintln!("{line}"),
+            (_, false) => println!("{line}"),
+        }
+    }
+}
+
+/// The error and its causes on one line, skipping causes whose text a message already
+/// repeats (imagemint's and the codecs' messages include their source).
+fn describe(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => format!("{:.1} KB", n as f64 / 1e3),
+        _ => format!("{:.2} MB", n as f64 / 1e6),
+    }
+}

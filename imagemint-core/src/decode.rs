@@ -152,7 +152,7 @@ fn map_image_error(format: ImageFormat, e: ImageError) -> Error {
             reason: e.to_string(),
         },
         ImageError::Unsupported(e) => Error::UnsupportedFormat {
-            what: format!("{format}: {e}"),
+            what: format!("{}: {e}", format.label()),
         },
         other => Error::decode(format, other),
     }

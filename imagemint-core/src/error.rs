@@ -22,7 +22,7 @@ pub enum Error {
     },
 
     /// The input looked like `format` but could not be decoded (corrupt or truncated data).
-    #[error("cannot decode {format} image: {source}")]
+    #[error("cannot decode {} image: {source}", format.label())]
     Decode {
         /// The format the input was sniffed as.
         format: ImageFormat,
@@ -49,7 +49,7 @@ pub enum Error {
     },
 
     /// The encoder failed to produce `format`.
-    #[error("cannot encode {format}: {source}")]
+    #[error("cannot encode {}: {source}", format.label())]
     Encode {
         /// The format being written.
         format: ImageFormat,

@@ -515,6 +515,20 @@ named_enum! {
 }
 
 impl ImageFormat {
+    /// The name people write, for messages: `JPEG`, `PNG`, `WebP`, `AVIF`, `GIF`, `BMP`,
+    /// `TIFF`. ([`ImageFormat::name`] is the lowercase form that parsing accepts.)
+    pub const fn label(self) -> &'static str {
+        match self {
+            ImageFormat::Jpeg => "JPEG",
+            ImageFormat::Png => "PNG",
+            ImageFormat::Webp => "WebP",
+            ImageFormat::Avif => "AVIF",
+            ImageFormat::Gif => "GIF",
+            ImageFormat::Bmp => "BMP",
+            ImageFormat::Tiff => "TIFF",
+        }
+    }
+
     /// The usual file extension, without the dot.
     pub const fn extension(self) -> &'static str {
         match self {

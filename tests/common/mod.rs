@@ -32,6 +32,7 @@ pub const INPUTS: &[(&str, imagemint_core::ImageFormat)] = {
         ("chelsea.tiff", Tiff),
         ("chelsea.avif", Avif),
         ("chelsea-10bit-444.avif", Avif),
+        ("chelsea-12bit-422.avif", Avif),
         ("brick-mono.avif", Avif),
         ("logo-cutout.avif", Avif),
     ]

@@ -87,7 +87,7 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Encoded> {
         ImageFormat::Avif => encode_avif(pixels, options, exif)?,
         ImageFormat::Gif | ImageFormat::Bmp | ImageFormat::Tiff => {
             return Err(Error::UnsupportedFormat {
-                what: format!("writing {format}"),
+                what: format!("writing {}", format.label()),
             });
         }
     };

@@ -1,0 +1,236 @@
+//! The `imagemint` command, run as a user would.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name)
+}
+
+fn imagemint() -> Command {
+    Command::cargo_bin("imagemint").unwrap()
+}
+
+/// A temporary directory holding copies of `names` from the fixtures.
+fn workdir(names: &[&str]) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in names {
+        std::fs::copy(fixture(name), dir.path().join(name)).unwrap();
+    }
+    dir
+}
+
+fn dimensions(path: &Path) -> (u32, u32) {
+    image::image_dimensions(path).unwrap()
+}
+
+#[test]
+fn help_shows_examples() {
+    imagemint()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Examples:").and(predicate::str::contains("--resize")));
+}
+
+#[test]
+fn converts_beside_the_input_and_reports() {
+    let dir = workdir(&["rocket.jpg"]);
+    imagemint()
+        .current_dir(dir.path())
+        .args(["rocket.jpg", "--format", "webp", "--resize", "320x"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("rocket.jpg → rocket.webp"));
+    let out = dir.path().join("rocket.webp");
+    assert!(std::fs::read(&out).unwrap().starts_with(b"RIFF"));
+    assert_eq!(dimensions(&out), (320, 214));
+}
+
+#[test]
+fn output_extension_picks_the_format() {
+    let dir = workdir(&["chelsea.png"]);
+    imagemint()
+        .current_dir(dir.path())
+        .args(["chelsea.png", "-o", "small.jpg", "-q", "60"])
+        .assert()
+        .success();
+    let data = std::fs::read(dir.path().join("small.jpg")).unwrap();
+    assert_eq!(&data[..2], [0xFF, 0xD8]);
+}
+
+#[test]
+fn many_inputs_run_into_a_directory_and_one_failure_does_not_stop_the_rest() {
+    let dir = workdir(&["rocket.jpg", "chelsea.png", "logo-cutout.png"]);
+    std::fs::write(
+        dir.path().join("broken.png"),
+        b"\x89PNG\r\n\x1a\nnot really",
+    )
+    .unwrap();
+    imagemint()
+        .current_dir(dir.path())
+        .args([
+            "rocket.jpg",
+            "broken.png",
+            "chelsea.png",
+            "logo-cutout.png",
+            "-f",
+            "avif",
+            "-o",
+            "out/",
+        ])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("imagemint: broken.png: cannot decode PNG")
+                .and(predicate::str::contains("1 of 4 files failed")),
+        );
+    for name in ["rocket.avif", "chelsea.avif", "logo-cutout.avif"] {
+        let data = std::fs::read(dir.path().join("out").join(name)).unwrap();
+        assert_eq!(&data[4..8], b"ftyp", "{name}");
+    }
+    assert!(!dir.path().join("out/broken.avif").exists());
+}
+
+#[test]
+fn never_overwrites_an_input_unless_in_place() {
+    let dir = workdir(&["rocket.jpg"]);
+    let original = std::fs::read(dir.path().join("rocket.jpg")).unwrap();
+    imagemint()
+        .current_dir(dir.path())
+        .args(["rocket.jpg", "-q", "40"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("would overwrite the input"));
+    assert_eq!(
+        std::fs::read(dir.path().join("rocket.jpg")).unwrap(),
+        original
+    );
+
+    imagemint()
+        .current_dir(dir.path())
+        .args(["rocket.jpg", "-q", "40", "--in-place"])
+        .assert()
+        .success();
+    let rewritten = std::fs::read(dir.path().join("rocket.jpg")).unwrap();
+    assert!(
+        rewritten.len() < original.len(),
+        "q40 should be smaller than the original"
+    );
+    assert_eq!(&rewritten[..2], [0xFF, 0xD8]);
+}
+
+#[test]
+fn reads_stdin_and_writes_stdout() {
+    let input = std::fs::read(fixture("chelsea.gif")).unwrap();
+    let out = imagemint()
+        .args(["-", "--format", "png", "--resize", "x100"])
+        .write_stdin(input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(out.starts_with(b"\x89PNG"));
+    let image = image::load_from_memory(&out).unwrap();
+    assert_eq!((image.width(), image.height()), (150, 100));
+}
+
+#[test]
+fn json_reports_are_one_object_per_line() {
+    let dir = workdir(&["rocket.jpg", "chelsea.png"]);
+    let out = imagemint()
+        .current_dir(dir.path())
+        .args([
+            "rocket.jpg",
+            "chelsea.png",
+            "--json",
+            "-f",
+            "webp",
+            "--metadata",
+            "strip",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for line in lines {
+        let written = dir.path().join(line["output"].as_str().unwrap());
+        let size = std::fs::metadata(written).unwrap().len();
+        assert_eq!(line["report"]["outputBytes"], size);
+        assert_eq!(line["report"]["outputFormat"], "webp");
+        assert!(line["report"]["timings"]["totalMs"].as_f64().unwrap() > 0.0);
+    }
+}
+
+#[test]
+fn options_file_reaches_every_core_option() {
+    let dir = workdir(&["rocket.jpg"]);
+    std::fs::write(
+        dir.path().join("opts.json"),
+        r#"{"encode": {"format": "png"}, "transform": {"rotate": 90, "resize": {"height": 100}}}"#,
+    )
+    .unwrap();
+    imagemint()
+        .current_dir(dir.path())
+        .args(["rocket.jpg", "--options", "opts.json", "-o", "out.png"])
+        .assert()
+        .success();
+    // Rotated to 427×640, then 100 high.
+    assert_eq!(dimensions(&dir.path().join("out.png")), (67, 100));
+
+    std::fs::write(dir.path().join("bad.json"), r#"{"encode": {"qualty": 5}}"#).unwrap();
+    imagemint()
+        .current_dir(dir.path())
+        .args(["rocket.jpg", "--options", "bad.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("qualty"));
+}
+
+#[test]
+fn bad_flags_are_refused_with_the_choices() {
+    imagemint()
+        .args(["x.jpg", "--format", "gif"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("webp"));
+    imagemint()
+        .args(["x.jpg", "--resize", "axb"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a size"));
+    imagemint()
+        .args(["x.jpg", "--fit", "cover"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("need --resize"));
+    let dir = workdir(&["rocket.jpg"]);
+    imagemint()
+        .current_dir(dir.path())
+        .args(["rocket.jpg", "-o", "x.webp", "--crop", "5000x10+0+0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("transform.crop"));
+}
+
+#[test]
+fn missing_input_is_one_clear_line() {
+    imagemint()
+        .args(["no-such-file.jpg", "-f", "png"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot read no-such-file.jpg"));
+}
