@@ -1,5 +1,7 @@
 //! Transform stage: crop, rotate, flip, resize (in that order), plus alpha flattening.
 
+use std::borrow::Cow;
+
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::DynamicImage;
 
@@ -117,15 +119,15 @@ fn resample(src: &DynamicImage, plan: &Plan, filter: Filter) -> Result<DynamicIm
     Ok(dst)
 }
 
-/// Blends `pixels` onto an opaque `background`; images without alpha come back as they are.
-pub(crate) fn flatten(pixels: &DynamicImage, background: Rgb) -> DynamicImage {
+/// Blends `pixels` onto an opaque `background`; images without alpha are borrowed as they are.
+pub(crate) fn flatten(pixels: &DynamicImage, background: Rgb) -> Cow<'_, DynamicImage> {
     if !pixels.color().has_alpha() {
-        return pixels.clone();
+        return Cow::Borrowed(pixels);
     }
     let bg = [background.r, background.g, background.b].map(u32::from);
     let grey_bg = bg[0] == bg[1] && bg[1] == bg[2];
     let blend = |c: u8, b: u32, a: u32| ((u32::from(c) * a + b * (255 - a) + 127) / 255) as u8;
-    match pixels {
+    let flat = match pixels {
         // Grey stays grey on a grey background: JPEG then writes one channel.
         DynamicImage::ImageLumaA8(img) if grey_bg => DynamicImage::ImageLuma8(
             image::ImageBuffer::from_fn(img.width(), img.height(), |x, y| {
@@ -145,7 +147,8 @@ pub(crate) fn flatten(pixels: &DynamicImage, background: Rgb) -> DynamicImage {
                 },
             ))
         }
-    }
+    };
+    Cow::Owned(flat)
 }
 
 #[cfg(test)]

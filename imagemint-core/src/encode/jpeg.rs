@@ -69,11 +69,23 @@ pub(super) fn encode(
     let exif = params
         .exif
         .filter(|e| EXIF_HEADER.len() + e.len() <= MAX_MARKER_PAYLOAD);
+    compress(pixels, width, height, components, params, exif)
+}
 
+/// Runs libjpeg, turning its fatal errors into `Err`. The caller has validated the input;
+/// libjpeg checks again and reports through `error_exit`.
+fn compress(
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    components: usize,
+    params: &Params<'_>,
+    exif: Option<&[u8]>,
+) -> Result<Vec<u8>, String> {
     let mut c = Compressor::new();
     let result = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `c` is boxed (stable addresses for libjpeg's internal pointers), created
-        // by `Compressor::new`, and every parameter was validated above.
+        // SAFETY: `c` is boxed (stable addresses for libjpeg's internal pointers) and
+        // fresh from `Compressor::new`; unwinds from `error_exit` are caught right here.
         unsafe { c.run(pixels, width, height, components, params, exif) }
     }));
     match result {
@@ -278,3 +290,42 @@ unsafe extern "C-unwind" fn error_exit(cinfo: &mut jpeg_common_struct) {
 }
 
 unsafe extern "C-unwind" fn silent(_: &mut jpeg_common_struct) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> Params<'static> {
+        Params {
+            quality: 75,
+            progressive: true,
+            subsampling: ChromaSubsampling::Yuv420,
+            fast: false,
+            icc: None,
+            exif: None,
+        }
+    }
+
+    #[test]
+    fn libjpeg_fatal_errors_become_err_and_the_next_call_still_works() {
+        // Skipping our own checks lets libjpeg see an empty image, which it refuses
+        // through error_exit.
+        let err = compress(&[], 0, 0, 3, &params(), None).unwrap_err();
+        assert!(err.to_lowercase().contains("empty"), "{err}");
+        // Nothing was left broken: a real encode right after succeeds.
+        let grey = vec![128u8; 16 * 8];
+        let jpeg = encode(&grey, 16, 8, Layout::Grey, &params()).unwrap();
+        assert_eq!(&jpeg[..2], [0xFF, 0xD8]);
+        assert_eq!(&jpeg[jpeg.len() - 2..], [0xFF, 0xD9]);
+    }
+
+    #[test]
+    fn checks_come_before_libjpeg() {
+        assert!(encode(&[], 0, 1, Layout::Rgb, &params()).is_err());
+        assert!(encode(&[0; 3], 70_000, 1, Layout::Rgb, &params()).is_err());
+        assert!(encode(&[0; 2], 1, 1, Layout::Rgb, &params()).is_err());
+        let mut p = params();
+        p.quality = 0;
+        assert!(encode(&[0; 3], 1, 1, Layout::Rgb, &p).is_err());
+    }
+}

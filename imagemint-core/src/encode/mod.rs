@@ -4,6 +4,8 @@
 mod jpeg;
 mod webp_mux;
 
+use std::borrow::Cow;
+
 use image::DynamicImage;
 
 use crate::transform::flatten;
@@ -50,7 +52,7 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Encoded> {
                 icc,
                 exif,
             };
-            let data = match &flat {
+            let data = match flat.as_ref() {
                 DynamicImage::ImageLuma8(g) => jpeg::encode(
                     g.as_raw(),
                     g.width(),
@@ -197,11 +199,7 @@ fn encode_webp(
         )));
     }
     let alpha = pixels.color().has_alpha();
-    let buffer = if alpha {
-        pixels.to_rgba8().into_raw()
-    } else {
-        pixels.to_rgb8().into_raw()
-    };
+    let buffer = if alpha { rgba8(pixels) } else { rgb8(pixels) };
     let encoder = if alpha {
         webp::Encoder::from_rgba(&buffer, w, h)
     } else {
@@ -229,7 +227,8 @@ fn encode_avif(
     options: &EncodeOptions,
     exif: Option<&[u8]>,
 ) -> Result<(Vec<u8>, Option<u8>)> {
-    use ravif::{Img, RGB8, RGBA8};
+    use ravif::Img;
+    use rgb::FromSlice;
     let fail = |e: ravif::Error| Error::encode(ImageFormat::Avif, e);
     let quality = options.quality.unwrap_or(DEFAULT_AVIF_QUALITY);
     let speed = options
@@ -244,21 +243,31 @@ fn encode_avif(
     }
     let (w, h) = (pixels.width() as usize, pixels.height() as usize);
     let encoded = if pixels.color().has_alpha() {
-        let rgba = pixels.to_rgba8();
-        let px: Vec<RGBA8> = rgba
-            .as_raw()
-            .chunks_exact(4)
-            .map(|p| RGBA8::new(p[0], p[1], p[2], p[3]))
-            .collect();
-        encoder.encode_rgba(Img::new(&px[..], w, h)).map_err(fail)?
+        let rgba = rgba8(pixels);
+        encoder
+            .encode_rgba(Img::new(rgba.as_rgba(), w, h))
+            .map_err(fail)?
     } else {
-        let rgb = pixels.to_rgb8();
-        let px: Vec<RGB8> = rgb
-            .as_raw()
-            .chunks_exact(3)
-            .map(|p| RGB8::new(p[0], p[1], p[2]))
-            .collect();
-        encoder.encode_rgb(Img::new(&px[..], w, h)).map_err(fail)?
+        let rgb = rgb8(pixels);
+        encoder
+            .encode_rgb(Img::new(rgb.as_rgb(), w, h))
+            .map_err(fail)?
     };
     Ok((encoded.avif_file, Some(quality)))
+}
+
+/// The pixels as 8-bit RGBA bytes, borrowed when they already are.
+fn rgba8(pixels: &DynamicImage) -> Cow<'_, [u8]> {
+    match pixels {
+        DynamicImage::ImageRgba8(p) => Cow::Borrowed(p.as_raw()),
+        other => Cow::Owned(other.to_rgba8().into_raw()),
+    }
+}
+
+/// The pixels as 8-bit RGB bytes, borrowed when they already are.
+fn rgb8(pixels: &DynamicImage) -> Cow<'_, [u8]> {
+    match pixels {
+        DynamicImage::ImageRgb8(p) => Cow::Borrowed(p.as_raw()),
+        other => Cow::Owned(other.to_rgb8().into_raw()),
+    }
 }
