@@ -63,6 +63,31 @@ fn all_eight_orientations_are_applied() {
 }
 
 #[test]
+fn png_exif_orientation_applies_with_or_without_the_app1_prefix() {
+    let png = fixture("chelsea.png");
+    let upright = decode(&png, &DecodeOptions::default()).unwrap();
+    let (w, h) = (upright.width() as usize, upright.height() as usize);
+    let (_, _, expected) = displayed(&upright.to_rgba8(), w, h, 6);
+    let bare = exif_with_orientation(6);
+    let mut prefixed = b"Exif\0\0".to_vec();
+    prefixed.extend_from_slice(&bare);
+    for (what, exif) in [("bare", bare), ("Exif-prefixed", prefixed)] {
+        let tagged = png_with_chunk(&png, b"eXIf", &exif);
+        let image = decode(&tagged, &DecodeOptions::default()).unwrap();
+        assert_eq!((image.width(), image.height()), (300, 451), "{what} eXIf");
+        assert!(
+            image.to_rgba8() == expected,
+            "{what} eXIf: pixels not turned"
+        );
+        assert_eq!(
+            image.metadata().exif.as_deref().map(|e| &e[..4]),
+            Some(&b"MM\0\x2a"[..]),
+            "{what}: kept EXIF is bare TIFF"
+        );
+    }
+}
+
+#[test]
 fn kept_exif_says_upright_after_auto_orientation() {
     let tagged = with_exif(&fixture("rocket.jpg"), &exif_with_orientation(6));
     let mut o = Options::default();

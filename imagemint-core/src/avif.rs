@@ -10,10 +10,11 @@ use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageBuffer, Luma, LumaA, Rgb, Rgba};
+use image::{DynamicImage, ImageBuffer};
 use mp4parse::{ImageMirror, ImageRotation, ParseStrictness};
 use rav1d::include::dav1d::data::Dav1dData;
 use rav1d::include::dav1d::dav1d::{Dav1dContext, Dav1dSettings};
+use rav1d::include::dav1d::headers::Dav1dSequenceHeader;
 use rav1d::include::dav1d::headers::{
     DAV1D_MC_BT470BG, DAV1D_MC_BT601, DAV1D_MC_BT709, DAV1D_MC_BT2020_CL, DAV1D_MC_BT2020_NCL,
     DAV1D_MC_FCC, DAV1D_MC_IDENTITY, DAV1D_MC_SMPTE240, DAV1D_MC_UNKNOWN, DAV1D_PIXEL_LAYOUT_I400,
@@ -43,31 +44,43 @@ fn err(e: impl Into<crate::error::BoxError>) -> Error {
     Error::decode(ImageFormat::Avif, e)
 }
 
+/// Peak bytes per pixel while decoding: dav1d's picture plus the RGB and RGBA buffers
+/// of the conversion, for 8-bit and for 10/12-bit samples.
+const PEAK_BYTES_PER_PIXEL: [u64; 2] = [10, 20];
+
 pub(crate) fn decode(input: &[u8], limits: &Limits) -> Result<Decoded> {
     let container =
         mp4parse::read_avif(&mut Cursor::new(input), ParseStrictness::Normal).map_err(err)?;
-    let color_obus = container
-        .primary_item_coded_data()
-        .ok_or_else(|| err("the file has no primary image item"))?;
-    // Check the declared size before the decoder allocates anything (8-bit RGBA assumed;
-    // the real depth is checked again below).
+    let color_obus = container.primary_item_coded_data().ok_or_else(|| {
+        err("the file has no primary image item (image sequences are not supported)")
+    })?;
+    let alpha_obus = container.alpha_item_coded_data();
+
+    // Every size the file declares is checked before the AV1 decoder allocates: the
+    // container's `ispe` and each item's sequence header (which is what the decoder
+    // actually obeys).
     let extents = container.spatial_extents_ptr().map_err(err)?;
     // SAFETY: mp4parse returns null or a pointer into `container`; the property is
-    // `#[repr(C)]` with exactly two `u32` fields (width, height) for its C API.
+    // `#[repr(C)]` with exactly two `u32` fields (width, height) for its C API (the
+    // mp4parse version is pinned for that reason).
     if let Some(&[w, h]) = unsafe { extents.cast::<[u32; 2]>().as_ref() } {
-        check_limits(w, h, 4, limits)?;
+        check_limits(w, h, PEAK_BYTES_PER_PIXEL[0], limits)?;
     }
+    for obus in std::iter::once(color_obus).chain(alpha_obus) {
+        let (w, h, high_depth) = sequence_size(obus)?;
+        check_limits(w, h, PEAK_BYTES_PER_PIXEL[usize::from(high_depth)], limits)?;
+    }
+
     let color = decode_av1(color_obus, limits)?;
     let (width, height) = color.size();
+    // Frames may be smaller than the sequence maximum, never larger; check what came.
     check_limits(
         width,
         height,
-        if color.high_bit_depth() { 8 } else { 4 },
+        PEAK_BYTES_PER_PIXEL[usize::from(color.high_bit_depth())],
         limits,
     )?;
-
-    let alpha = container
-        .alpha_item_coded_data()
+    let alpha = alpha_obus
         .map(|obus| decode_av1(obus, limits))
         .transpose()?;
     if let Some(alpha) = alpha.as_ref().filter(|a| a.size() != (width, height)) {
@@ -76,8 +89,9 @@ pub(crate) fn decode(input: &[u8], limits: &Limits) -> Result<Decoded> {
             alpha.size()
         )));
     }
+    let matrix = matrix_of(&container, &color);
 
-    let mut pixels = to_rgb(&color, alpha.as_ref())?;
+    let mut pixels = to_rgb(&color, matrix, alpha.as_ref())?;
     if container.premultiplied_alpha {
         unpremultiply(&mut pixels);
     }
@@ -117,27 +131,86 @@ impl Drop for Picture {
     }
 }
 
+/// A sample type of decoded planes and of output pixels: `u8` or `u16`.
+trait Sample: Copy + Into<u32> + 'static {
+    /// Bits of the output pixels made from this sample type.
+    const OUTPUT_BITS: u32;
+    fn from_u32(v: u32) -> Self;
+    /// An image of `channels` (1–4) interleaved channels.
+    fn image(w: u32, h: u32, channels: usize, data: Vec<Self>) -> Option<DynamicImage>;
+}
+
+impl Sample for u8 {
+    const OUTPUT_BITS: u32 = 8;
+    fn from_u32(v: u32) -> Self {
+        v as u8
+    }
+    fn image(w: u32, h: u32, channels: usize, data: Vec<u8>) -> Option<DynamicImage> {
+        Some(match channels {
+            1 => DynamicImage::ImageLuma8(ImageBuffer::from_raw(w, h, data)?),
+            2 => DynamicImage::ImageLumaA8(ImageBuffer::from_raw(w, h, data)?),
+            3 => DynamicImage::ImageRgb8(ImageBuffer::from_raw(w, h, data)?),
+            _ => DynamicImage::ImageRgba8(ImageBuffer::from_raw(w, h, data)?),
+        })
+    }
+}
+
+impl Sample for u16 {
+    const OUTPUT_BITS: u32 = 16;
+    fn from_u32(v: u32) -> Self {
+        v as u16
+    }
+    fn image(w: u32, h: u32, channels: usize, data: Vec<u16>) -> Option<DynamicImage> {
+        Some(match channels {
+            1 => DynamicImage::ImageLuma16(ImageBuffer::from_raw(w, h, data)?),
+            2 => DynamicImage::ImageLumaA16(ImageBuffer::from_raw(w, h, data)?),
+            3 => DynamicImage::ImageRgb16(ImageBuffer::from_raw(w, h, data)?),
+            _ => DynamicImage::ImageRgba16(ImageBuffer::from_raw(w, h, data)?),
+        })
+    }
+}
+
 impl Picture {
     fn size(&self) -> (u32, u32) {
         (self.0.p.w.max(0) as u32, self.0.p.h.max(0) as u32)
     }
 
-    fn high_bit_depth(&self) -> bool {
-        self.0.p.bpc > 8
+    fn depth(&self) -> u32 {
+        self.0.p.bpc.max(0) as u32
     }
 
-    /// Plane `i` (0 = Y, 1 = U, 2 = V) as samples of `T`, with its stride in samples.
-    fn plane<T>(&self, i: usize, rows: usize) -> Option<(&[T], usize)> {
+    fn high_bit_depth(&self) -> bool {
+        self.depth() > 8
+    }
+
+    /// Plane `i` (0 = Y, 1 = U, 2 = V) with its stride, both in samples of `T`; `None`
+    /// if the picture has no such plane or `T` is not its sample type.
+    fn plane<T: Sample>(&self, i: usize) -> Option<(&[T], usize)> {
+        let layout = self.0.p.layout;
+        if i > 2 || (i > 0 && layout == DAV1D_PIXEL_LAYOUT_I400) {
+            return None;
+        }
+        if size_of::<T>() != if self.high_bit_depth() { 2 } else { 1 } {
+            return None;
+        }
+        let (_, h) = self.size();
+        let rows = if i > 0 && layout == DAV1D_PIXEL_LAYOUT_I420 {
+            h.div_ceil(2)
+        } else {
+            h
+        } as usize;
         let data = self.0.data[i]?;
-        let stride_bytes = usize::try_from(self.0.stride[i.min(1)]).ok()?;
-        let stride = stride_bytes / size_of::<T>();
-        // SAFETY: dav1d allocates every plane as `stride × rows` bytes, suitably aligned
-        // for its sample type, and keeps it alive as long as the picture is referenced.
+        let stride = usize::try_from(self.0.stride[i.min(1)]).ok()? / size_of::<T>();
+        // SAFETY: dav1d allocates each plane as its stride times its (aligned) height in
+        // rows, half the luma height rounded up for 4:2:0 chroma, aligned for 16-bit
+        // samples, and keeps it alive while the picture is referenced; `rows` and the
+        // sample type were derived from the picture's own layout and depth above.
         let samples =
             unsafe { std::slice::from_raw_parts(data.as_ptr().cast::<T>(), stride * rows) };
         Some((samples, stride))
     }
 
+    /// Whether samples use the full range (else 16–235, scaled to the bit depth).
     fn full_range(&self) -> bool {
         // SAFETY: seq_hdr points into the picture's reference-counted header.
         self.0
@@ -145,11 +218,25 @@ impl Picture {
             .is_some_and(|h| unsafe { h.as_ref() }.color_range != 0)
     }
 
+    /// Matrix coefficients from the AV1 sequence header.
     fn matrix(&self) -> u32 {
         // SAFETY: as in `full_range`.
         self.0
             .seq_hdr
             .map_or(DAV1D_MC_UNKNOWN, |h| unsafe { h.as_ref() }.mtrx)
+    }
+}
+
+/// Matrix coefficients of the colour item: the container's `nclx` box when it has one
+/// (as libavif reads it), else the AV1 sequence header.
+fn matrix_of(container: &mp4parse::AvifContext, color: &Picture) -> u32 {
+    match container.nclx_colour_information_ptr() {
+        // SAFETY: a pointer into `container`; `NclxColourInformation` is `#[repr(C)]`
+        // with four one-byte fields: primaries, transfer, matrix, full-range flag (the
+        // mp4parse version is pinned for that reason).
+        Some(Ok(nclx)) => unsafe { nclx.cast::<[u8; 4]>().as_ref() }
+            .map_or_else(|| color.matrix(), |n| u32::from(n[2])),
+        _ => color.matrix(),
     }
 }
 
@@ -168,10 +255,9 @@ struct Data(Dav1dData);
 
 impl Drop for Data {
     fn drop(&mut self) {
-        if self.0.sz > 0 {
-            // SAFETY: the data came from dav1d_data_create and is unreferenced once.
-            unsafe { dav1d::dav1d_data_unref(Some(NonNull::from(&mut self.0))) }
-        }
+        // SAFETY: the data came from dav1d_data_create; unref releases what is left and
+        // is a no-op on data dav1d already took.
+        unsafe { dav1d::dav1d_data_unref(Some(NonNull::from(&mut self.0))) }
     }
 }
 
@@ -185,6 +271,30 @@ fn check(result: rav1d::Dav1dResult, what: &str) -> Result<()> {
 
 fn is_again(result: rav1d::Dav1dResult) -> bool {
     result.0 == -libc::EAGAIN
+}
+
+/// Width, height and whether samples exceed 8 bits, from an item's AV1 sequence header.
+fn sequence_size(obus: &[u8]) -> Result<(u32, u32, bool)> {
+    let data = NonNull::new(obus.as_ptr().cast_mut()).filter(|_| !obus.is_empty());
+    let data = data.ok_or_else(|| err("empty AV1 item"))?;
+    let mut header = MaybeUninit::<Dav1dSequenceHeader>::uninit();
+    // SAFETY: `data` points at `obus.len()` readable bytes (dav1d only reads them), and on
+    // success dav1d has written the whole header.
+    let header = unsafe {
+        let parsed = dav1d::dav1d_parse_sequence_header(
+            Some(NonNull::from(&mut header).cast()),
+            Some(data),
+            obus.len(),
+        );
+        check(parsed, "sequence header")?;
+        header.assume_init()
+    };
+    let side = |v: i32| u32::try_from(v).map_err(|_| err("negative size in sequence header"));
+    Ok((
+        side(header.max_width)?,
+        side(header.max_height)?,
+        header.hbd != 0,
+    ))
 }
 
 /// Decodes one AV1 still frame.
@@ -203,7 +313,10 @@ fn decode_av1(obus: &[u8], limits: &Limits) -> Result<Picture> {
     settings.n_threads = 2;
     settings.max_frame_delay = 2;
     // dav1d refuses larger frames before allocating them.
-    settings.frame_size_limit = u32::try_from(limits.max_pixels).unwrap_or(u32::MAX);
+    let most_pixels = limits
+        .max_pixels
+        .min(u64::from(limits.max_width) * u64::from(limits.max_height));
+    settings.frame_size_limit = u32::try_from(most_pixels).unwrap_or(u32::MAX);
 
     let mut ctx = Context(None);
     // SAFETY: both pointers are valid for the call; dav1d writes the context into `ctx`.
@@ -252,153 +365,161 @@ fn decode_av1(obus: &[u8], limits: &Limits) -> Result<Picture> {
 }
 
 /// Converts the colour picture (and optional alpha picture) to 8- or 16-bit pixels.
-fn to_rgb(color: &Picture, alpha: Option<&Picture>) -> Result<DynamicImage> {
+fn to_rgb(color: &Picture, matrix: u32, alpha: Option<&Picture>) -> Result<DynamicImage> {
+    if color.high_bit_depth() {
+        to_rgb_as::<u16>(color, matrix, alpha)
+    } else {
+        to_rgb_as::<u8>(color, matrix, alpha)
+    }
+}
+
+/// [`to_rgb`] for samples of type `T`; output is 8-bit for `u8`, 16-bit for `u16`.
+fn to_rgb_as<T: Sample>(
+    color: &Picture,
+    matrix: u32,
+    alpha: Option<&Picture>,
+) -> Result<DynamicImage> {
     let (w, h) = color.size();
-    let (wu, hu) = (w as usize, h as usize);
-    let depth = color.0.p.bpc as u32;
+    let depth = color.depth();
+    let full = color.full_range();
     let layout = color.0.p.layout;
-    let range = if color.full_range() {
-        YuvRange::Full
+    let missing = || err("picture plane missing");
+    let alpha = alpha.map(alpha_plane::<T>).transpose()?;
+
+    let (channels, pixels): (usize, Vec<T>) = if layout == DAV1D_PIXEL_LAYOUT_I400 {
+        let (y, ys) = color.plane::<T>(0).ok_or_else(missing)?;
+        (1, to_full_range::<T, T>(y, ys, w, h, full, depth))
+    } else if matrix == DAV1D_MC_IDENTITY {
+        // The planes hold G, B, R directly; only 4:4:4 makes sense.
+        if layout != DAV1D_PIXEL_LAYOUT_I444 {
+            return Err(Error::UnsupportedFormat {
+                what: "AVIF with identity matrix and subsampled chroma".into(),
+            });
+        }
+        let mut planes = Vec::new();
+        for i in 0..3 {
+            let (p, stride) = color.plane::<T>(i).ok_or_else(missing)?;
+            planes.push(to_full_range::<T, T>(p, stride, w, h, full, depth));
+        }
+        let (g, b, r) = (&planes[0], &planes[1], &planes[2]);
+        let rgb = (0..g.len()).flat_map(|i| [r[i], g[i], b[i]]).collect();
+        (3, rgb)
     } else {
-        YuvRange::Limited
+        (3, yuv_to_rgb::<T>(color, yuv_matrix(matrix)?, full)?)
     };
-    let chroma_rows = if layout == DAV1D_PIXEL_LAYOUT_I420 {
-        hu.div_ceil(2)
-    } else {
-        hu
+    let (channels, data) = match alpha {
+        None => (channels, pixels),
+        Some(a) => {
+            let with_alpha = pixels
+                .chunks_exact(channels)
+                .zip(a)
+                .flat_map(|(px, a)| px.iter().copied().chain(std::iter::once(a)))
+                .collect();
+            (channels + 1, with_alpha)
+        }
     };
-    let matrix = match color.matrix() {
+    T::image(w, h, channels, data).ok_or_else(|| err("pixel buffer size mismatch"))
+}
+
+/// The `yuv` crate's matrix for AV1 matrix coefficients `mc`.
+fn yuv_matrix(mc: u32) -> Result<YuvStandardMatrix> {
+    Ok(match mc {
         DAV1D_MC_BT709 => YuvStandardMatrix::Bt709,
+        // Unspecified is read as BT.601, as browsers and libavif do.
         DAV1D_MC_BT470BG | DAV1D_MC_BT601 | DAV1D_MC_UNKNOWN => YuvStandardMatrix::Bt601,
         DAV1D_MC_BT2020_NCL | DAV1D_MC_BT2020_CL => YuvStandardMatrix::Bt2020,
         DAV1D_MC_SMPTE240 => YuvStandardMatrix::Smpte240,
         DAV1D_MC_FCC => YuvStandardMatrix::Fcc,
-        DAV1D_MC_IDENTITY if layout == DAV1D_PIXEL_LAYOUT_I444 => {
-            return identity_to_rgb(color, alpha);
-        }
         other => {
             return Err(Error::UnsupportedFormat {
                 what: format!("AVIF with matrix coefficients {other}"),
             });
         }
-    };
-    let missing = || err("picture plane missing");
-    let conversion_failed = |e: yuv::YuvError| err(format!("YUV conversion: {e}"));
+    })
+}
 
-    if depth == 8 {
-        let (y, ys) = color.plane::<u8>(0, hu).ok_or_else(missing)?;
-        if layout == DAV1D_PIXEL_LAYOUT_I400 {
-            let grey = luma_plane(y, ys, w, h, range == YuvRange::Full, 8);
-            return Ok(match alpha {
-                None => DynamicImage::ImageLuma8(ImageBuffer::from_fn(w, h, |x, yy| {
-                    Luma([grey[yy as usize * wu + x as usize] as u8])
-                })),
-                Some(a) => {
-                    let a = alpha_plane(a, 8)?;
-                    DynamicImage::ImageLumaA8(ImageBuffer::from_fn(w, h, |x, yy| {
-                        let i = yy as usize * wu + x as usize;
-                        LumaA([grey[i] as u8, a[i] as u8])
-                    }))
-                }
-            });
-        }
-        let (u, us) = color.plane::<u8>(1, chroma_rows).ok_or_else(missing)?;
-        let (v, vs) = color.plane::<u8>(2, chroma_rows).ok_or_else(missing)?;
-        let planar = YuvPlanarImage {
-            y_plane: y,
-            y_stride: ys as u32,
-            u_plane: u,
-            u_stride: us as u32,
-            v_plane: v,
-            v_stride: vs as u32,
-            width: w,
-            height: h,
-        };
+/// YUV planes to interleaved RGB samples of `T` (the picture's own sample type).
+fn yuv_to_rgb<T: Sample>(color: &Picture, matrix: YuvStandardMatrix, full: bool) -> Result<Vec<T>> {
+    let (w, h) = color.size();
+    let missing = || err("picture plane missing");
+    let range = if full {
+        YuvRange::Full
+    } else {
+        YuvRange::Limited
+    };
+    let failed = |e: yuv::YuvError| err(format!("YUV conversion: {e}"));
+    let layout = color.0.p.layout;
+    let rgb_len = w as usize * h as usize * 3;
+    // The yuv crate is typed per sample width; dispatch on T's size.
+    if size_of::<T>() == 1 {
+        let (y, ys) = color.plane::<u8>(0).ok_or_else(missing)?;
+        let (u, us) = color.plane::<u8>(1).ok_or_else(missing)?;
+        let (v, vs) = color.plane::<u8>(2).ok_or_else(missing)?;
+        let planar = planar(y, ys, u, us, v, vs, w, h);
         let convert = match layout {
             DAV1D_PIXEL_LAYOUT_I420 => yuv::yuv420_to_rgb,
             DAV1D_PIXEL_LAYOUT_I422 => yuv::yuv422_to_rgb,
             _ => yuv::yuv444_to_rgb,
         };
-        let mut rgb = vec![0u8; wu * hu * 3];
-        convert(&planar, &mut rgb, w * 3, range, matrix).map_err(conversion_failed)?;
-        let rgb: ImageBuffer<Rgb<u8>, _> =
-            ImageBuffer::from_raw(w, h, rgb).ok_or_else(|| err("bad buffer size"))?;
-        return Ok(match alpha {
-            None => DynamicImage::ImageRgb8(rgb),
-            Some(a) => {
-                let a = alpha_plane(a, 8)?;
-                DynamicImage::ImageRgba8(ImageBuffer::from_fn(w, h, |x, yy| {
-                    let [r, g, b] = rgb.get_pixel(x, yy).0;
-                    Rgba([r, g, b, a[yy as usize * wu + x as usize] as u8])
-                }))
+        let mut rgb = vec![0u8; rgb_len];
+        convert(&planar, &mut rgb, w * 3, range, matrix).map_err(failed)?;
+        Ok(rgb.into_iter().map(|v| T::from_u32(v.into())).collect())
+    } else {
+        let depth = color.depth();
+        let (y, ys) = color.plane::<u16>(0).ok_or_else(missing)?;
+        let (u, us) = color.plane::<u16>(1).ok_or_else(missing)?;
+        let (v, vs) = color.plane::<u16>(2).ok_or_else(missing)?;
+        let planar = planar(y, ys, u, us, v, vs, w, h);
+        type Convert16 = fn(
+            &YuvPlanarImage<u16>,
+            &mut [u16],
+            u32,
+            YuvRange,
+            YuvStandardMatrix,
+        ) -> Result<(), yuv::YuvError>;
+        let convert: Convert16 = match (layout, depth) {
+            (DAV1D_PIXEL_LAYOUT_I420, 10) => yuv::i010_to_rgb10,
+            (DAV1D_PIXEL_LAYOUT_I422, 10) => yuv::i210_to_rgb10,
+            (DAV1D_PIXEL_LAYOUT_I444, 10) => yuv::i410_to_rgb10,
+            (DAV1D_PIXEL_LAYOUT_I420, 12) => yuv::i012_to_rgb12,
+            (DAV1D_PIXEL_LAYOUT_I422, 12) => yuv::i212_to_rgb12,
+            (DAV1D_PIXEL_LAYOUT_I444, 12) => yuv::i412_to_rgb12,
+            _ => {
+                return Err(Error::UnsupportedFormat {
+                    what: format!("AVIF with {depth}-bit samples"),
+                });
             }
-        });
+        };
+        let mut rgb = vec![0u16; rgb_len];
+        convert(&planar, &mut rgb, w * 3, range, matrix).map_err(failed)?;
+        Ok(rgb
+            .into_iter()
+            .map(|v| T::from_u32(widen(v, depth).into()))
+            .collect())
     }
+}
 
-    // 10 and 12 bits: convert at native depth, then widen to 16 bits.
-    let (y, ys) = color.plane::<u16>(0, hu).ok_or_else(missing)?;
-    if layout == DAV1D_PIXEL_LAYOUT_I400 {
-        let grey = luma_plane(y, ys, w, h, range == YuvRange::Full, depth);
-        return Ok(match alpha {
-            None => DynamicImage::ImageLuma16(ImageBuffer::from_fn(w, h, |x, yy| {
-                Luma([grey[yy as usize * wu + x as usize]])
-            })),
-            Some(a) => {
-                let a = alpha_plane(a, 16)?;
-                DynamicImage::ImageLumaA16(ImageBuffer::from_fn(w, h, |x, yy| {
-                    let i = yy as usize * wu + x as usize;
-                    LumaA([grey[i], a[i]])
-                }))
-            }
-        });
-    }
-    let (u, us) = color.plane::<u16>(1, chroma_rows).ok_or_else(missing)?;
-    let (v, vs) = color.plane::<u16>(2, chroma_rows).ok_or_else(missing)?;
-    let planar = YuvPlanarImage {
+#[allow(clippy::too_many_arguments)]
+fn planar<'a, S: Copy + std::fmt::Debug>(
+    y: &'a [S],
+    ys: usize,
+    u: &'a [S],
+    us: usize,
+    v: &'a [S],
+    vs: usize,
+    width: u32,
+    height: u32,
+) -> YuvPlanarImage<'a, S> {
+    YuvPlanarImage {
         y_plane: y,
         y_stride: ys as u32,
         u_plane: u,
         u_stride: us as u32,
         v_plane: v,
         v_stride: vs as u32,
-        width: w,
-        height: h,
-    };
-    type Convert16 = fn(
-        &YuvPlanarImage<u16>,
-        &mut [u16],
-        u32,
-        YuvRange,
-        YuvStandardMatrix,
-    ) -> Result<(), yuv::YuvError>;
-    let convert: Convert16 = match (layout, depth) {
-        (DAV1D_PIXEL_LAYOUT_I420, 10) => yuv::i010_to_rgb10,
-        (DAV1D_PIXEL_LAYOUT_I422, 10) => yuv::i210_to_rgb10,
-        (DAV1D_PIXEL_LAYOUT_I444, 10) => yuv::i410_to_rgb10,
-        (DAV1D_PIXEL_LAYOUT_I420, 12) => yuv::i012_to_rgb12,
-        (DAV1D_PIXEL_LAYOUT_I422, 12) => yuv::i212_to_rgb12,
-        (DAV1D_PIXEL_LAYOUT_I444, 12) => yuv::i412_to_rgb12,
-        _ => {
-            return Err(Error::UnsupportedFormat {
-                what: format!("AVIF with {depth}-bit samples"),
-            });
-        }
-    };
-    let mut rgb = vec![0u16; wu * hu * 3];
-    convert(&planar, &mut rgb, w * 3, range, matrix).map_err(conversion_failed)?;
-    rgb.iter_mut().for_each(|s| *s = widen(*s, depth));
-    let rgb: ImageBuffer<Rgb<u16>, _> =
-        ImageBuffer::from_raw(w, h, rgb).ok_or_else(|| err("bad buffer size"))?;
-    Ok(match alpha {
-        None => DynamicImage::ImageRgb16(rgb),
-        Some(a) => {
-            let a = alpha_plane(a, 16)?;
-            DynamicImage::ImageRgba16(ImageBuffer::from_fn(w, h, |x, yy| {
-                let [r, g, b] = rgb.get_pixel(x, yy).0;
-                Rgba([r, g, b, a[yy as usize * wu + x as usize]])
-            }))
-        }
-    })
+        width,
+        height,
+    }
 }
 
 /// `depth`-bit sample to 16 bits, repeating the top bits so that white stays white.
@@ -406,108 +527,53 @@ fn widen(s: u16, depth: u32) -> u16 {
     (s << (16 - depth)) | (s >> (2 * depth - 16))
 }
 
-/// A monochrome Y plane as full-range samples: 8-bit values for `depth == 8`, else 16-bit.
-fn luma_plane<T: Copy + Into<u32>>(
-    y: &[T],
+/// One plane of `depth`-bit samples as full-range output samples of type `O` (8-bit
+/// values for `u8`, 16-bit for `u16`).
+fn to_full_range<S: Sample, O: Sample>(
+    plane: &[S],
     stride: usize,
     w: u32,
     h: u32,
     full: bool,
     depth: u32,
-) -> Vec<u16> {
+) -> Vec<O> {
     let max = (1u32 << depth) - 1;
     let shift = depth - 8;
-    let to_full = |s: u32| {
-        if full {
-            s
-        } else {
-            // Limited range: black at 16, white at 235 (scaled for depth).
-            (s.saturating_sub(16 << shift) * max / (219 << shift)).min(max)
-        }
-    };
-    y.chunks(stride)
+    plane
+        .chunks(stride)
         .take(h as usize)
         .flat_map(|row| &row[..w as usize])
         .map(|&s| {
-            let s = to_full(s.into());
-            if depth == 8 {
-                s as u16
+            let s: u32 = s.into();
+            let s = if full {
+                s
             } else {
-                widen(s as u16, depth)
-            }
+                // Limited range: black at 16, white at 235 (scaled for depth).
+                (s.saturating_sub(16 << shift) * max / (219 << shift)).min(max)
+            };
+            // To the output depth: 8 → 8 bits as is, deeper → 16 bits.
+            let out = match (depth, O::OUTPUT_BITS) {
+                (8, 8) => s,
+                (8, _) => s * 257,
+                (_, 8) => s >> (depth - 8),
+                _ => u32::from(widen(s as u16, depth)),
+            };
+            O::from_u32(out)
         })
         .collect()
 }
 
-/// The alpha picture as a full-range plane of `out_bits` (8 or 16) samples.
-fn alpha_plane(a: &Picture, out_bits: u32) -> Result<Vec<u16>> {
+/// The alpha picture as full-range samples of the colour output's type `O`.
+fn alpha_plane<O: Sample>(a: &Picture) -> Result<Vec<O>> {
     let (w, h) = a.size();
-    let depth = a.0.p.bpc as u32;
-    let full = a.full_range();
-    let plane = if depth == 8 {
-        let (y, ys) = a
-            .plane::<u8>(0, h as usize)
-            .ok_or_else(|| err("alpha plane missing"))?;
-        luma_plane(y, ys, w, h, full, 8)
+    let (depth, full) = (a.depth(), a.full_range());
+    let missing = || err("alpha plane missing");
+    Ok(if a.high_bit_depth() {
+        let (y, ys) = a.plane::<u16>(0).ok_or_else(missing)?;
+        to_full_range::<u16, O>(y, ys, w, h, full, depth)
     } else {
-        let (y, ys) = a
-            .plane::<u16>(0, h as usize)
-            .ok_or_else(|| err("alpha plane missing"))?;
-        luma_plane(y, ys, w, h, full, depth)
-    };
-    Ok(match (depth == 8, out_bits == 8) {
-        (true, true) | (false, false) => plane,
-        (true, false) => plane.into_iter().map(|s| s * 257).collect(),
-        (false, true) => plane.into_iter().map(|s| s >> 8).collect(),
-    })
-}
-
-/// Matrix coefficients 0 ("identity"): the planes hold G, B, R directly.
-fn identity_to_rgb(color: &Picture, alpha: Option<&Picture>) -> Result<DynamicImage> {
-    let (w, h) = color.size();
-    let rows = h as usize;
-    let depth = color.0.p.bpc as u32;
-    let full = color.full_range();
-    let planes: Vec<Vec<u16>> = (0..3)
-        .map(|i| {
-            Ok(if depth == 8 {
-                let (p, s) = color
-                    .plane::<u8>(i, rows)
-                    .ok_or_else(|| err("plane missing"))?;
-                luma_plane(p, s, w, h, full, 8)
-            } else {
-                let (p, s) = color
-                    .plane::<u16>(i, rows)
-                    .ok_or_else(|| err("plane missing"))?;
-                luma_plane(p, s, w, h, full, depth)
-            })
-        })
-        .collect::<Result<_>>()?;
-    let (g, b, r) = (&planes[0], &planes[1], &planes[2]);
-    let idx = |x: u32, y: u32| y as usize * w as usize + x as usize;
-    Ok(match (depth == 8, alpha) {
-        (true, None) => DynamicImage::ImageRgb8(ImageBuffer::from_fn(w, h, |x, y| {
-            let i = idx(x, y);
-            Rgb([r[i] as u8, g[i] as u8, b[i] as u8])
-        })),
-        (true, Some(a)) => {
-            let a = alpha_plane(a, 8)?;
-            DynamicImage::ImageRgba8(ImageBuffer::from_fn(w, h, |x, y| {
-                let i = idx(x, y);
-                Rgba([r[i] as u8, g[i] as u8, b[i] as u8, a[i] as u8])
-            }))
-        }
-        (false, None) => DynamicImage::ImageRgb16(ImageBuffer::from_fn(w, h, |x, y| {
-            let i = idx(x, y);
-            Rgb([r[i], g[i], b[i]])
-        })),
-        (false, Some(a)) => {
-            let a = alpha_plane(a, 16)?;
-            DynamicImage::ImageRgba16(ImageBuffer::from_fn(w, h, |x, y| {
-                let i = idx(x, y);
-                Rgba([r[i], g[i], b[i], a[i]])
-            }))
-        }
+        let (y, ys) = a.plane::<u8>(0).ok_or_else(missing)?;
+        to_full_range::<u8, O>(y, ys, w, h, full, depth)
     })
 }
 
@@ -531,6 +597,22 @@ fn unpremultiply(pixels: &mut DynamicImage) {
                     if let Some(v) = (u64::from(*c) * 65535 + a / 2).checked_div(a) {
                         *c = v.min(65535) as u16;
                     }
+                }
+            }
+        }
+        DynamicImage::ImageLumaA8(img) => {
+            for p in img.pixels_mut() {
+                let a = u32::from(p[1]);
+                if let Some(v) = (u32::from(p[0]) * 255 + a / 2).checked_div(a) {
+                    p[0] = v.min(255) as u8;
+                }
+            }
+        }
+        DynamicImage::ImageLumaA16(img) => {
+            for p in img.pixels_mut() {
+                let a = u64::from(p[1]);
+                if let Some(v) = (u64::from(p[0]) * 65535 + a / 2).checked_div(a) {
+                    p[0] = v.min(65535) as u16;
                 }
             }
         }

@@ -5,7 +5,7 @@ use std::io::Cursor;
 
 use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, metadata::Orientation};
 
-use crate::{DecodeOptions, Error, Image, ImageFormat, Limits, Metadata, Result, avif};
+use crate::{DecodeOptions, Error, Image, ImageFormat, Limits, Metadata, Result, avif, exif};
 
 /// The format of `input`, judged from its first bytes only; `None` if imagemint cannot
 /// read it.
@@ -39,11 +39,15 @@ pub fn decode(input: &[u8], options: &DecodeOptions) -> Result<Image> {
     };
     let Decoded {
         mut pixels,
-        orientation,
+        mut orientation,
         mut metadata,
     } = decoded;
     if let Some(exif) = &mut metadata.exif {
-        strip_exif_prefix(exif);
+        exif::strip_prefix(exif);
+        // Decoders miss the tag when a writer kept the `Exif\0\0` prefix; the block
+        // itself is the authority when it has one.
+        orientation = Orientation::from_exif_chunk(exif).unwrap_or(orientation);
+        exif::remove_thumbnail(exif);
     }
     if options.auto_orient {
         pixels.apply_orientation(orientation);
@@ -155,14 +159,6 @@ fn map_image_error(format: ImageFormat, e: ImageError) -> Error {
             what: format!("{}: {e}", format.label()),
         },
         other => Error::decode(format, other),
-    }
-}
-
-/// Some writers keep the APP1 `Exif\0\0` header in PNG/WebP EXIF chunks; our encoders
-/// want the bare TIFF structure.
-fn strip_exif_prefix(exif: &mut Vec<u8>) {
-    if exif.starts_with(b"Exif\0\0") {
-        exif.drain(..6);
     }
 }
 

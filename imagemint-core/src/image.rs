@@ -11,8 +11,9 @@ use crate::{Error, ImageFormat, Limits, Result};
 pub struct Metadata {
     /// The ICC colour profile, as found in the input.
     pub icc: Option<Vec<u8>>,
-    /// The EXIF block as a TIFF structure (no `Exif\0\0` prefix). After auto-orientation
-    /// its orientation tag has been reset to 1.
+    /// The EXIF block as a TIFF structure (no `Exif\0\0` prefix), without its embedded
+    /// thumbnail (which shows the unedited picture). After auto-orientation its
+    /// orientation tag has been reset to 1.
     pub exif: Option<Vec<u8>>,
 }
 
@@ -44,23 +45,15 @@ impl Image {
 
     /// An image from 8-bit RGBA pixels, row by row, without metadata.
     pub fn from_rgba8(width: u32, height: u32, rgba: Vec<u8>) -> Result<Self> {
-        let pixels = image::RgbaImage::from_raw(width, height, rgba).ok_or_else(|| {
-            Error::invalid(
-                "pixels",
-                format!("need exactly {width}×{height}×4 bytes of RGBA"),
-            )
-        })?;
+        check_len(width, height, 4, rgba.len())?;
+        let pixels = image::RgbaImage::from_raw(width, height, rgba).ok_or_else(size_error)?;
         Self::from_pixels(DynamicImage::ImageRgba8(pixels))
     }
 
     /// An image from 8-bit RGB pixels, row by row, without metadata.
     pub fn from_rgb8(width: u32, height: u32, rgb: Vec<u8>) -> Result<Self> {
-        let pixels = image::RgbImage::from_raw(width, height, rgb).ok_or_else(|| {
-            Error::invalid(
-                "pixels",
-                format!("need exactly {width}×{height}×3 bytes of RGB"),
-            )
-        })?;
+        check_len(width, height, 3, rgb.len())?;
+        let pixels = image::RgbImage::from_raw(width, height, rgb).ok_or_else(size_error)?;
         Self::from_pixels(DynamicImage::ImageRgb8(pixels))
     }
 
@@ -117,5 +110,39 @@ impl Image {
     /// A copy of the pixels as 8-bit RGBA, row by row.
     pub fn to_rgba8(&self) -> Vec<u8> {
         self.pixels.to_rgba8().into_raw()
+    }
+}
+
+/// Refuses a pixel buffer that is not exactly `width × height × channels` bytes.
+fn check_len(width: u32, height: u32, channels: u64, len: usize) -> Result<()> {
+    let need = u64::from(width)
+        .checked_mul(u64::from(height))
+        .and_then(|n| n.checked_mul(channels));
+    if need != Some(len as u64) {
+        let need = need.map_or_else(|| "more than 2^64".to_owned(), |n| n.to_string());
+        return Err(Error::invalid(
+            "pixels",
+            format!("{width}×{height}×{channels} needs {need} bytes, got {len}"),
+        ));
+    }
+    Ok(())
+}
+
+fn size_error() -> Error {
+    Error::invalid("pixels", "buffer does not match the size")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_pixels_must_match_the_size_exactly() {
+        assert!(Image::from_rgba8(2, 2, vec![0; 16]).is_ok());
+        assert!(Image::from_rgba8(2, 2, vec![0; 17]).is_err(), "too long");
+        assert!(Image::from_rgba8(2, 2, vec![0; 15]).is_err(), "too short");
+        assert!(Image::from_rgb8(2, 2, vec![0; 12]).is_ok());
+        assert!(Image::from_rgb8(0, 2, vec![]).is_err(), "empty");
+        assert!(Image::from_rgb8(u32::MAX, u32::MAX, vec![]).is_err());
     }
 }

@@ -36,6 +36,7 @@ mod avif;
 mod decode;
 mod encode;
 mod error;
+mod exif;
 mod image;
 mod options;
 mod transform;

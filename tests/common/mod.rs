@@ -33,6 +33,9 @@ pub const INPUTS: &[(&str, imagemint_core::ImageFormat)] = {
         ("chelsea.avif", Avif),
         ("chelsea-10bit-444.avif", Avif),
         ("chelsea-12bit-422.avif", Avif),
+        ("logo-bt709-limited.avif", Avif),
+        ("chelsea-451x299.avif", Avif),
+        ("chelsea-irot-imir.avif", Avif),
         ("brick-mono.avif", Avif),
         ("logo-cutout.avif", Avif),
     ]
@@ -77,4 +80,38 @@ pub fn displayed(src: &[u8], w: usize, h: usize, o: u16) -> (usize, usize, Vec<u
         }
     }
     (dw, dh, out)
+}
+
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// Appends a PNG chunk (length, type, data, CRC) to `out`.
+pub fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let start = out.len();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    let crc = crc32(&out[start..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// `png` with an extra chunk inserted right after IHDR.
+pub fn png_with_chunk(png: &[u8], kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let after_ihdr = 8 + 8 + 13 + 4;
+    let mut out = png[..after_ihdr].to_vec();
+    png_chunk(&mut out, kind, data);
+    out.extend_from_slice(&png[after_ihdr..]);
+    out
 }

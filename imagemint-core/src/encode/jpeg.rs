@@ -3,8 +3,9 @@
 //! The `mozjpeg` wrapper crate does not build for wasm32, so this one wrapper serves every
 //! target. libjpeg reports fatal errors through `error_exit`, which must not return; ours
 //! unwinds (mozjpeg-sys compiles libjpeg with `-fexceptions` for that) and the unwind is
-//! caught here and turned into `Err`. Everything libjpeg would reject is checked first,
-//! so in practice only allocation failure can reach `error_exit`.
+//! caught here and turned into `Err`. Everything libjpeg would reject from us is checked
+//! first (sizes, quality, marker lengths), so in practice only allocation failure can
+//! reach `error_exit`.
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, c_char, c_int};
@@ -23,6 +24,10 @@ const MAX_DIMENSION: u32 = 65_500;
 /// Payload limit of one JPEG marker segment.
 const MAX_MARKER_PAYLOAD: usize = 65_533;
 const EXIF_HEADER: &[u8] = b"Exif\0\0";
+/// An ICC profile is split over at most 255 APP2 markers of 65,519 bytes each.
+const MAX_ICC: usize = 255 * 65_519;
+/// libjpeg's message buffer size (`JMSG_LENGTH_MAX`).
+const MESSAGE_LENGTH: usize = 200;
 
 pub(super) enum Layout {
     Grey,
@@ -66,9 +71,22 @@ pub(super) fn encode(
             params.quality
         ));
     }
-    let exif = params
+    if let Some(exif) = params
         .exif
-        .filter(|e| EXIF_HEADER.len() + e.len() <= MAX_MARKER_PAYLOAD);
+        .filter(|e| EXIF_HEADER.len() + e.len() > MAX_MARKER_PAYLOAD)
+    {
+        return Err(format!(
+            "the EXIF block ({} bytes) does not fit in a JPEG APP1 segment (at most {} bytes)",
+            exif.len(),
+            MAX_MARKER_PAYLOAD - EXIF_HEADER.len()
+        ));
+    }
+    if params.icc.is_some_and(|icc| icc.len() > MAX_ICC) {
+        return Err(format!(
+            "the ICC profile is larger than JPEG can hold ({MAX_ICC} bytes)"
+        ));
+    }
+    let exif = params.exif.filter(|e| !e.is_empty());
     compress(pixels, width, height, components, params, exif)
 }
 
@@ -125,7 +143,6 @@ impl Compressor {
         c.err.error_exit = Some(error_exit);
         // The library must not print; warnings are not fatal and are ignored.
         c.err.output_message = Some(silent);
-        c.cinfo.common.err = &mut c.err;
         c
     }
 
@@ -143,6 +160,9 @@ impl Compressor {
         p: &Params<'_>,
         exif: Option<&[u8]>,
     ) {
+        // Taken from the same `&mut self` as everything below, so the pointer stays valid
+        // for as long as libjpeg uses it.
+        self.cinfo.common.err = &raw mut self.err;
         let cinfo = &mut self.cinfo;
         // SAFETY (whole block): `cinfo` lives in the box with its error manager set; the
         // libjpeg calls below follow the documented compression sequence.
@@ -204,7 +224,7 @@ impl Compressor {
                 app1.extend_from_slice(exif);
                 mozjpeg_sys::jpeg_write_marker(cinfo, 0xE1, app1.as_ptr(), app1.len() as u32);
             }
-            if let Some(icc) = p.icc {
+            if let Some(icc) = p.icc.filter(|icc| !icc.is_empty()) {
                 // Splits the profile over as many APP2 markers as it needs.
                 mozjpeg_sys::jpeg_write_icc_profile(cinfo, icc.as_ptr(), icc.len() as u32);
             }
@@ -269,20 +289,21 @@ unsafe extern "C-unwind" fn term_destination(cinfo: &mut jpeg_compress_struct) {
 }
 
 unsafe extern "C-unwind" fn error_exit(cinfo: &mut jpeg_common_struct) {
-    let mut buffer = [0 as c_char; 80];
-    // SAFETY: `err` is our error manager; format_message writes at most 80 bytes
-    // (JMSG_LENGTH_MAX) including the terminating NUL. mozjpeg-sys declares the buffer as
-    // `&[u8; 80]`, but libjpeg writes into it, so it is called through a pointer type.
+    let mut buffer = [0u8; MESSAGE_LENGTH];
+    // SAFETY: `err` is our error manager; format_message writes at most JMSG_LENGTH_MAX
+    // (200) bytes including the NUL. mozjpeg-sys declares the buffer as `&[u8; 80]`,
+    // which is both too small and read-only, so it is called through a pointer type.
     let message = unsafe {
-        if let Some(format) = (*cinfo.err).format_message {
-            let format: unsafe extern "C-unwind" fn(&mut jpeg_common_struct, *mut c_char) =
-                std::mem::transmute(format);
-            format(cinfo, buffer.as_mut_ptr());
-            CStr::from_ptr(buffer.as_ptr())
-                .to_string_lossy()
-                .into_owned()
-        } else {
-            format!("libjpeg error {}", (*cinfo.err).msg_code)
+        match (*cinfo.err).format_message {
+            Some(format) => {
+                let format: unsafe extern "C-unwind" fn(&mut jpeg_common_struct, *mut c_char) =
+                    std::mem::transmute(format);
+                format(cinfo, buffer.as_mut_ptr().cast());
+                CStr::from_bytes_until_nul(&buffer)
+                    .map(|m| m.to_string_lossy().into_owned())
+                    .unwrap_or_else(|_| "libjpeg error".to_owned())
+            }
+            None => format!("libjpeg error {}", (*cinfo.err).msg_code),
         }
     };
     // resume_unwind skips the panic hook: a library must not print.
@@ -317,6 +338,21 @@ mod tests {
         let jpeg = encode(&grey, 16, 8, Layout::Grey, &params()).unwrap();
         assert_eq!(&jpeg[..2], [0xFF, 0xD8]);
         assert_eq!(&jpeg[jpeg.len() - 2..], [0xFF, 0xD9]);
+    }
+
+    #[test]
+    fn metadata_that_jpeg_cannot_hold_is_an_error_not_a_silent_drop() {
+        let grey = vec![128u8; 8 * 8];
+        let big_exif = vec![0u8; 70_000];
+        let mut p = params();
+        p.exif = Some(&big_exif);
+        let err = encode(&grey, 8, 8, Layout::Grey, &p).unwrap_err();
+        assert!(err.contains("EXIF"), "{err}");
+        // An empty profile or EXIF block is simply not written.
+        let mut p = params();
+        p.icc = Some(&[]);
+        p.exif = Some(&[]);
+        assert!(encode(&grey, 8, 8, Layout::Grey, &p).is_ok());
     }
 
     #[test]

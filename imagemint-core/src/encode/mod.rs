@@ -52,6 +52,14 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Encoded> {
                 icc,
                 exif,
             };
+            let grey = matches!(
+                flat.as_ref(),
+                DynamicImage::ImageLuma8(_) | DynamicImage::ImageLuma16(_)
+            );
+            let params = jpeg::Params {
+                icc: icc.filter(|p| icc_fits(p, grey)),
+                ..params
+            };
             let data = match flat.as_ref() {
                 DynamicImage::ImageLuma8(g) => jpeg::encode(
                     g.as_raw(),
@@ -106,6 +114,17 @@ fn metadata_to_write(image: &Image, policy: MetadataPolicy) -> (Option<&[u8]>, O
     let icc = m.icc.as_deref().filter(|_| policy != MetadataPolicy::Strip);
     let exif = m.exif.as_deref().filter(|_| policy == MetadataPolicy::Keep);
     (icc, exif)
+}
+
+/// Whether an ICC profile describes the pixels written: a GRAY profile for grey pixels,
+/// an RGB one for colour (a CMYK profile from a CMYK JPEG never fits: the pixels were
+/// converted to RGB).
+fn icc_fits(icc: &[u8], grey: bool) -> bool {
+    match icc.get(16..20) {
+        Some(b"GRAY") => grey,
+        Some(b"RGB ") => !grey,
+        _ => false,
+    }
 }
 
 fn encode_png(
@@ -171,8 +190,12 @@ fn encode_png(
             be16(other.to_rgba16().as_raw()),
         ),
     };
+    let grey = matches!(
+        color_type,
+        ColorType::Grayscale { .. } | ColorType::GrayscaleAlpha
+    );
     let mut raw = RawImage::new(w, h, color_type, depth, data).map_err(fail)?;
-    if let Some(icc) = icc {
+    if let Some(icc) = icc.filter(|p| icc_fits(p, grey)) {
         raw.add_icc_profile(icc);
     }
     if let Some(exif) = exif {
@@ -218,6 +241,7 @@ fn encode_webp(
     let encoded = encoder
         .encode_advanced(&config)
         .map_err(|e| fail(format!("{e:?}")))?;
+    let icc = icc.filter(|p| icc_fits(p, false));
     let data = webp_mux::add_metadata(&encoded, w, h, alpha, icc, exif).map_err(fail)?;
     Ok((data, (!lossless).then_some(quality)))
 }
@@ -269,5 +293,26 @@ fn rgb8(pixels: &DynamicImage) -> Cow<'_, [u8]> {
     match pixels {
         DynamicImage::ImageRgb8(p) => Cow::Borrowed(p.as_raw()),
         other => Cow::Owned(other.to_rgb8().into_raw()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::icc_fits;
+
+    fn profile(space: &[u8; 4]) -> Vec<u8> {
+        let mut p = vec![0u8; 128];
+        p[16..20].copy_from_slice(space);
+        p
+    }
+
+    #[test]
+    fn profiles_are_written_only_for_pixels_they_describe() {
+        assert!(icc_fits(&profile(b"RGB "), false));
+        assert!(!icc_fits(&profile(b"RGB "), true));
+        assert!(icc_fits(&profile(b"GRAY"), true));
+        assert!(!icc_fits(&profile(b"GRAY"), false));
+        assert!(!icc_fits(&profile(b"CMYK"), false));
+        assert!(!icc_fits(&[0u8; 10], false), "truncated profile");
     }
 }
