@@ -126,6 +126,96 @@ fn never_overwrites_an_input_unless_in_place() {
 }
 
 #[test]
+fn no_output_ever_replaces_another_input() {
+    let dir = workdir(&["chelsea.png", "chelsea-lossy.webp"]);
+    std::fs::rename(
+        dir.path().join("chelsea-lossy.webp"),
+        dir.path().join("chelsea.webp"),
+    )
+    .unwrap();
+    let before = std::fs::read(dir.path().join("chelsea.webp")).unwrap();
+    // chelsea.png → chelsea.webp is the other input; chelsea.webp → itself needs --in-place.
+    imagemint()
+        .current_dir(dir.path())
+        .args(["chelsea.png", "chelsea.webp", "-f", "webp", "--in-place"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("chelsea.webp is another input"));
+    // With --in-place only its own rewrite happened, never chelsea.png's.
+    let after = std::fs::read(dir.path().join("chelsea.webp")).unwrap();
+    let image = image::load_from_memory(&after).unwrap();
+    assert_eq!((image.width(), image.height()), (451, 300));
+    assert_ne!(before, after, "chelsea.webp was recompressed in place");
+
+    let dir = workdir(&["chelsea.png", "chelsea-lossy.webp"]);
+    std::fs::rename(
+        dir.path().join("chelsea-lossy.webp"),
+        dir.path().join("chelsea.webp"),
+    )
+    .unwrap();
+    imagemint()
+        .current_dir(dir.path())
+        .args(["chelsea.png", "chelsea.webp", "-f", "webp", "-o", "."])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("is another input")
+                .and(predicate::str::contains("would overwrite the input")),
+        );
+    assert_eq!(
+        std::fs::read(dir.path().join("chelsea.webp")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn output_name_and_format_must_agree() {
+    let dir = workdir(&["rocket.jpg"]);
+    // A preset without a format leaves it to -o's extension.
+    imagemint()
+        .current_dir(dir.path())
+        .args([
+            "rocket.jpg",
+            "--preset",
+            "max-compression",
+            "-o",
+            "small.webp",
+        ])
+        .assert()
+        .success();
+    assert!(
+        std::fs::read(dir.path().join("small.webp"))
+            .unwrap()
+            .starts_with(b"RIFF")
+    );
+    imagemint()
+        .current_dir(dir.path())
+        .args(["rocket.jpg", "--format", "png", "-o", "x.webp"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "x.webp says webp, but the output format is png",
+        ));
+    assert!(!dir.path().join("x.webp").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn in_place_keeps_the_file_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = workdir(&["rocket.jpg"]);
+    let photo = dir.path().join("rocket.jpg");
+    std::fs::set_permissions(&photo, std::fs::Permissions::from_mode(0o600)).unwrap();
+    imagemint()
+        .current_dir(dir.path())
+        .args(["rocket.jpg", "-q", "50", "--in-place"])
+        .assert()
+        .success();
+    let mode = std::fs::metadata(&photo).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
 fn reads_stdin_and_writes_stdout() {
     let input = std::fs::read(fixture("chelsea.gif")).unwrap();
     let out = imagemint()

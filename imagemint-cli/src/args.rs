@@ -288,11 +288,6 @@ impl Cli {
         o.validate()?;
         Ok(o)
     }
-
-    /// Whether the user chose the output format (by flag, preset or options file).
-    pub(crate) fn format_chosen(&self) -> bool {
-        self.format.is_some() || self.preset.is_some() || self.options.is_some()
-    }
 }
 
 fn apply_resize_flags(r: &mut Resize, fit: Option<Fit>, filter: Option<Filter>, enlarge: bool) {

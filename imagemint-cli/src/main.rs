@@ -60,9 +60,17 @@ fn run(cli: &Cli) -> Result<bool> {
             Target::Dir(p.clone())
         }
         Some(p) => {
-            // `-o photo.webp` picks the format unless one was chosen explicitly.
-            if let Some(f) = extension_format(p).filter(|_| !cli.format_chosen()) {
-                options.encode.format = f;
+            // `-o photo.webp` picks the format, unless the options already chose one;
+            // a different choice is refused rather than written under a wrong name.
+            if let Some(named) = extension_format(p) {
+                match options.encode.format {
+                    Format::Same => options.encode.format = named,
+                    chosen if chosen != named => bail!(
+                        "-o {} says {named}, but the output format is {chosen}",
+                        p.display()
+                    ),
+                    _ => {}
+                }
             }
             Target::File(p.clone())
         }
@@ -94,14 +102,21 @@ fn run(cli: &Cli) -> Result<bool> {
         to_stderr: target == Target::Stdout,
         progress: progress.clone(),
     };
-    // Claimed output paths, so two inputs never write the same file.
+    // Claimed output paths, so two inputs never write the same file; inputs start
+    // claimed, so no output replaces another input (nor its own without --in-place).
+    let inputs: HashSet<PathBuf> = cli.inputs.iter().filter_map(|p| resolved(p)).collect();
     let claimed = Mutex::new(HashSet::new());
 
     let failures = cli
         .inputs
         .par_iter()
         .map(|input| {
-            let result = convert(input, &target, &options, cli.in_place, &claimed);
+            let guard = Guard {
+                inputs: &inputs,
+                claimed: &claimed,
+                in_place: cli.in_place,
+            };
+            let result = convert(input, &target, &options, &guard);
             if let Some(bar) = &progress {
                 bar.inc(1);
             }
@@ -126,13 +141,51 @@ fn run(cli: &Cli) -> Result<bool> {
     Ok(failures == 0)
 }
 
+/// What may be written: never an input (but its own with `--in-place`), never a path
+/// another input already wrote.
+struct Guard<'a> {
+    inputs: &'a HashSet<PathBuf>,
+    claimed: &'a Mutex<HashSet<PathBuf>>,
+    in_place: bool,
+}
+
+impl Guard<'_> {
+    fn claim(&self, input: &Path, output: &Path) -> Result<()> {
+        let Some(key) = resolved(output) else {
+            bail!("cannot resolve the output path {}", output.display());
+        };
+        if self.inputs.contains(&key) {
+            let own = resolved(input).as_ref() == Some(&key);
+            if !own {
+                bail!(
+                    "{} is another input; refusing to overwrite it",
+                    output.display()
+                );
+            }
+            if !self.in_place {
+                bail!(
+                    "{} would overwrite the input; pass --in-place to allow it, or choose -o",
+                    output.display()
+                );
+            }
+        }
+        let mut claimed = self
+            .claimed
+            .lock()
+            .map_err(|_| anyhow::anyhow!("internal lock poisoned"))?;
+        if !claimed.insert(key) {
+            bail!("{} is also the output of another input", output.display());
+        }
+        Ok(())
+    }
+}
+
 /// Reads, processes and writes one input. Returns where it went, for the report.
 fn convert(
     input: &Path,
     target: &Target,
     options: &Options,
-    in_place: bool,
-    claimed: &Mutex<HashSet<PathBuf>>,
+    guard: &Guard<'_>,
 ) -> Result<(String, Output)> {
     let data = if is_dash(input) {
         let mut buf = Vec::new();
@@ -157,20 +210,7 @@ fn convert(
         Target::Dir(dir) => dir.join(output_name(input, out.format)),
         Target::Beside => input.with_file_name(output_name(input, out.format)),
     };
-    if !in_place && same_file(input, &path) {
-        bail!(
-            "{} would overwrite the input; pass --in-place to allow it, or choose -o",
-            path.display()
-        );
-    }
-    let key = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
-    if !claimed
-        .lock()
-        .map_err(|_| anyhow::anyhow!("internal lock poisoned"))?
-        .insert(key)
-    {
-        bail!("{} is also the output of another input", path.display());
-    }
+    guard.claim(input, &path)?;
     write_atomically(&path, &out.data)?;
     Ok((path.display().to_string(), out))
 }
@@ -188,27 +228,39 @@ fn output_name(input: &Path, format: ImageFormat) -> PathBuf {
 }
 
 /// Writes via a temporary file in the same directory, so a failure never leaves half a
-/// file, and an in-place rewrite never loses the original.
+/// file and an in-place rewrite never loses the original. An existing file keeps its
+/// permissions (a private photo stays private), and a symlink keeps pointing at it.
 fn write_atomically(path: &Path, data: &[u8]) -> Result<()> {
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{name}.imagemint-{}.tmp", std::process::id()));
-    std::fs::write(&tmp, data)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            anyhow::anyhow!("cannot write {}: {e}", path.display())
-        })
+    let existing = std::fs::metadata(&path).ok().map(|m| m.permissions());
+    let written = std::fs::write(&tmp, data)
+        .and_then(|()| existing.map_or(Ok(()), |p| std::fs::set_permissions(&tmp, p)))
+        .and_then(|()| std::fs::rename(&tmp, &path));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        anyhow::anyhow!("cannot write {}: {e}", path.display())
+    })
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
+/// `p` as an absolute path with symlinks resolved; for a file that does not exist yet,
+/// its resolved directory joined with its name.
+fn resolved(p: &Path) -> Option<PathBuf> {
+    if is_dash(p) {
+        return None;
     }
+    p.canonicalize().ok().or_else(|| {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.canonicalize().ok()?,
+            _ => std::env::current_dir().ok()?,
+        };
+        Some(dir.join(p.file_name()?))
+    })
 }
 
 fn is_dash(p: &Path) -> bool {
@@ -240,6 +292,7 @@ impl Reporter {
     fn done(&self, input: &Path, output: &str, out: &Output) {
         let r = &out.report;
         let line = if self.json {
+            let input = input.to_string_lossy();
             serde_json::json!({ "input": input, "output": output, "report": r }).to_string()
         } else {
             format!(
@@ -258,6 +311,7 @@ impl Reporter {
 
     fn failed(&self, input: &Path, error: &anyhow::Error) {
         if self.json {
+            let input = input.to_string_lossy();
             let line = serde_json::json!({ "input": input, "error": describe(error) });
             self.print(&line.to_string(), self.to_stderr);
         }

@@ -40,58 +40,7 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Encoded> {
     let (icc, exif) = metadata_to_write(image, options.metadata);
     let pixels = &image.pixels;
     let (data, quality) = match format {
-        ImageFormat::Jpeg => {
-            let q = options.quality.unwrap_or(DEFAULT_JPEG_QUALITY);
-            let flat = flatten(pixels, options.background);
-            let fast = options.effort.is_some_and(|e| e.get() < 3);
-            let params = jpeg::Params {
-                quality: q,
-                progressive: options.jpeg.progressive,
-                subsampling: options.jpeg.chroma_subsampling,
-                fast,
-                icc,
-                exif,
-            };
-            let grey = matches!(
-                flat.as_ref(),
-                DynamicImage::ImageLuma8(_) | DynamicImage::ImageLuma16(_)
-            );
-            let params = jpeg::Params {
-                icc: icc.filter(|p| icc_fits(p, grey)),
-                ..params
-            };
-            let data = match flat.as_ref() {
-                DynamicImage::ImageLuma8(g) => jpeg::encode(
-                    g.as_raw(),
-                    g.width(),
-                    g.height(),
-                    jpeg::Layout::Grey,
-                    &params,
-                ),
-                DynamicImage::ImageLuma16(_) => {
-                    let g = flat.to_luma8();
-                    jpeg::encode(
-                        g.as_raw(),
-                        g.width(),
-                        g.height(),
-                        jpeg::Layout::Grey,
-                        &params,
-                    )
-                }
-                _ => {
-                    let rgb = flat.to_rgb8();
-                    jpeg::encode(
-                        rgb.as_raw(),
-                        rgb.width(),
-                        rgb.height(),
-                        jpeg::Layout::Rgb,
-                        &params,
-                    )
-                }
-            }
-            .map_err(|e| Error::encode(format, e))?;
-            (data, Some(q))
-        }
+        ImageFormat::Jpeg => encode_jpeg(pixels, options, icc, exif)?,
         ImageFormat::Png => (encode_png(pixels, options, icc, exif)?, None),
         ImageFormat::Webp => encode_webp(pixels, options, icc, exif)?,
         ImageFormat::Avif => encode_avif(pixels, options, exif)?,
@@ -114,6 +63,40 @@ fn metadata_to_write(image: &Image, policy: MetadataPolicy) -> (Option<&[u8]>, O
     let icc = m.icc.as_deref().filter(|_| policy != MetadataPolicy::Strip);
     let exif = m.exif.as_deref().filter(|_| policy == MetadataPolicy::Keep);
     (icc, exif)
+}
+
+fn encode_jpeg(
+    pixels: &DynamicImage,
+    options: &EncodeOptions,
+    icc: Option<&[u8]>,
+    exif: Option<&[u8]>,
+) -> Result<(Vec<u8>, Option<u8>)> {
+    let quality = options.quality.unwrap_or(DEFAULT_JPEG_QUALITY);
+    let flat = flatten(pixels, options.background);
+    let grey = matches!(
+        flat.as_ref(),
+        DynamicImage::ImageLuma8(_) | DynamicImage::ImageLuma16(_)
+    );
+    let params = jpeg::Params {
+        quality,
+        progressive: options.jpeg.progressive,
+        subsampling: options.jpeg.chroma_subsampling,
+        fast: options.effort.is_some_and(|e| e.get() < 3),
+        icc: icc.filter(|p| icc_fits(p, grey)),
+        exif,
+    };
+    let (w, h) = (flat.width(), flat.height());
+    let data = if grey {
+        let g = match flat.as_ref() {
+            DynamicImage::ImageLuma8(g) => Cow::Borrowed(g.as_raw()),
+            other => Cow::Owned(other.to_luma8().into_raw()),
+        };
+        jpeg::encode(&g, w, h, jpeg::Layout::Grey, &params)
+    } else {
+        jpeg::encode(&rgb8(&flat), w, h, jpeg::Layout::Rgb, &params)
+    };
+    let data = data.map_err(|e| Error::encode(ImageFormat::Jpeg, e))?;
+    Ok((data, Some(quality)))
 }
 
 /// Whether an ICC profile describes the pixels written: a GRAY profile for grey pixels,
