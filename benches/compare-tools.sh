@@ -35,14 +35,14 @@ convert "$work/in.png" "$work/in.ppm"
 convert "$work/in.png" BMP3:"$work/in.bmp"
 
 # ravif quality 60 is rav1e quantizer 147 of 255, i.e. avifenc's 37 of 63; both use
-# 10-bit 4:2:0, speed 6 and two threads.
-hyperfine --warmup 2 --runs 10 --export-markdown "$work/results.md" \
+# 10-bit 4:4:4 (ravif does not subsample chroma), speed 6 and two threads.
+hyperfine --warmup 3 --runs 20 --export-markdown "$work/results.md" \
   -n "imagemint jpeg q75" "$im $work/in.bmp -f jpeg -q 75 -m strip -o $work/im.jpg" \
   -n "mozjpeg cjpeg q75" "$work/cjpeg-mozjpeg -quality 75 -outfile $work/moz.jpg $work/in.ppm" \
   -n "imagemint webp q75" "$im $work/in.png -f webp -q 75 -m strip -o $work/im.webp" \
   -n "cwebp q75 m4" "cwebp -quiet -q 75 -m 4 -alpha_q 100 $work/in.png -o $work/cwebp.webp" \
   -n "imagemint avif q60" "$im $work/in.png -f avif -q 60 -m strip -o $work/im.avif" \
-  -n "avifenc rav1e s6 q37" "avifenc -c rav1e -s 6 -j 2 -d 10 -y 420 --min 37 --max 37 $work/in.png $work/avifenc.avif"
+  -n "avifenc rav1e s6 q37" "avifenc -c rav1e -s 6 -j 2 -d 10 -y 444 --min 37 --max 37 $work/in.png $work/avifenc.avif"
 
 echo
 echo "Output sizes (bytes):"

@@ -8,8 +8,8 @@ pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Everything that can go wrong in imagemint, grouped by concern.
 ///
 /// Dependency errors are kept as [`std::error::Error::source`]s so that upgrading a codec
-/// never changes this enum. New variants may be added, so match with a wildcard arm
-/// outside this crate (the bindings in this workspace match exhaustively on purpose).
+/// never changes this enum. New variants may be added, so code outside this crate needs
+/// a wildcard arm.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
