@@ -71,8 +71,7 @@ fn gps_and_all_exif_are_gone_by_default() {
 fn icc_profile_is_kept_by_default_and_dropped_by_strip() {
     let input = fixture("rocket-gps.jpg");
     let profile = icc_of(&input).unwrap();
-    // AVIF is left out: ravif cannot write an ICC profile (documented).
-    for format in [Format::Jpeg, Format::Png, Format::Webp] {
+    for format in ALL {
         let kept = run(&input, format, MetadataPolicy::Icc);
         assert_eq!(
             icc_of(&kept).as_deref(),
@@ -130,4 +129,19 @@ fn icc_profiles_are_read_from_every_container_that_has_one() {
     // And carried on into WebP's ICCP chunk.
     let webp = run(&fixture("chelsea.avif"), Format::Webp, MetadataPolicy::Icc);
     assert_eq!(icc_of(&webp).as_deref(), Some(&png[..]));
+}
+
+#[test]
+fn avif_with_an_added_profile_still_decodes_to_the_same_pixels() {
+    // The profile is spliced into ravif's file after encoding, moving the image data:
+    // the pixels must not notice.
+    let input = fixture("rocket-gps.jpg");
+    let with = run(&input, Format::Avif, MetadataPolicy::Icc);
+    let without = run(&input, Format::Avif, MetadataPolicy::Strip);
+    assert!(icc_of(&with).is_some() && icc_of(&without).is_none());
+    let decode_rgba = |d: &[u8]| decode(d, &DecodeOptions::default()).unwrap().to_rgba8();
+    assert!(decode_rgba(&with) == decode_rgba(&without));
+    // The same holds with an EXIF item, whose offset moves too.
+    let keep = run(&input, Format::Avif, MetadataPolicy::Keep);
+    assert!(decode_rgba(&keep) == decode_rgba(&without));
 }

@@ -607,9 +607,8 @@ named_enum! {
         /// position), XMP and comments are dropped.
         #[default]
         Icc = "icc",
-        /// Keep EXIF and the ICC profile where the output format can hold them (JPEG,
-        /// PNG, WebP; AVIF holds EXIF but imagemint cannot yet write its ICC). XMP and
-        /// comments are still dropped.
+        /// Keep EXIF and the ICC profile too (JPEG, PNG, WebP and AVIF all hold both).
+        /// XMP and comments are still dropped, and so is EXIF's embedded thumbnail.
         Keep = "keep",
         /// Drop everything, the ICC profile too.
         Strip = "strip",

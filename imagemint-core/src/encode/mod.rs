@@ -1,6 +1,7 @@
 //! Encode stage: pick the output format, fit the pixels to what its encoder takes, write
 //! the metadata the policy allows.
 
+mod avif_icc;
 mod jpeg;
 mod webp_mux;
 
@@ -43,7 +44,7 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Encoded> {
         ImageFormat::Jpeg => encode_jpeg(pixels, options, icc, exif)?,
         ImageFormat::Png => (encode_png(pixels, options, icc, exif)?, None),
         ImageFormat::Webp => encode_webp(pixels, options, icc, exif)?,
-        ImageFormat::Avif => encode_avif(pixels, options, exif)?,
+        ImageFormat::Avif => encode_avif(pixels, options, icc, exif)?,
         ImageFormat::Gif | ImageFormat::Bmp | ImageFormat::Tiff => {
             return Err(Error::UnsupportedFormat {
                 what: format!("writing {}", format.label()),
@@ -232,6 +233,7 @@ fn encode_webp(
 fn encode_avif(
     pixels: &DynamicImage,
     options: &EncodeOptions,
+    icc: Option<&[u8]>,
     exif: Option<&[u8]>,
 ) -> Result<(Vec<u8>, Option<u8>)> {
     use ravif::Img;
@@ -260,7 +262,13 @@ fn encode_avif(
             .encode_rgb(Img::new(rgb.as_rgb(), w, h))
             .map_err(fail)?
     };
-    Ok((encoded.avif_file, Some(quality)))
+    let data = match icc.filter(|p| icc_fits(p, false)) {
+        // ravif cannot write a profile; it is added to the finished file.
+        Some(icc) => avif_icc::add_icc(&encoded.avif_file, icc)
+            .map_err(|e| Error::encode(ImageFormat::Avif, e))?,
+        None => encoded.avif_file,
+    };
+    Ok((data, Some(quality)))
 }
 
 /// The pixels as 8-bit RGBA bytes, borrowed when they already are.
