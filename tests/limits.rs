@@ -148,3 +148,24 @@ fn every_format_checks_every_limit_before_decoding() {
         );
     }
 }
+
+#[test]
+fn avif_that_understates_its_size_in_the_container_is_still_refused() {
+    // chelsea.avif with its `ispe` box claiming 8×8: the AV1 sequence header (what the
+    // decoder obeys) still says 451×300, and that is what the limits see.
+    let mut avif = fixture("chelsea.avif");
+    let at = avif
+        .windows(4)
+        .position(|w| w == b"ispe")
+        .expect("ispe box")
+        + 8;
+    avif[at..at + 8].copy_from_slice(&[0, 0, 0, 8, 0, 0, 0, 8]);
+    let mut options = DecodeOptions::default();
+    options.limits.max_pixels = 10_000;
+    let (result, peak) = peak_during(|| decode(&avif, &options));
+    assert_limits_error(result, "AVIF with a lying ispe");
+    assert!(
+        peak < avif.len() + 256 * 1024,
+        "allocated {peak} bytes first"
+    );
+}
