@@ -48,6 +48,22 @@ pub enum Error {
         reason: String,
     },
 
+    /// A segmentation model could not be loaded or does not fit its spec, or the mask
+    /// stage was asked for without a model.
+    #[error("model: {reason}")]
+    Model {
+        /// What is wrong, in words.
+        reason: String,
+    },
+
+    /// Running a segmentation model failed.
+    #[error("inference failed: {source}")]
+    Inference {
+        /// The runtime's own error.
+        #[source]
+        source: BoxError,
+    },
+
     /// The encoder failed to produce `format`.
     #[error("cannot encode {}: {source}", format.label())]
     Encode {

@@ -3,11 +3,13 @@
 //! Bytes in, bytes out. [`process`] runs the whole pipeline
 //!
 //! ```text
-//! decode → transform → (AI mask, coming) → encode
+//! decode → transform → AI mask → encode
 //! ```
 //!
-//! from one plain-data [`Options`] value. The stages are public too ([`decode`],
-//! [`transform`], [`encode`]) for callers that want the pixels in between.
+//! from one plain-data [`Options`] value. The mask stage needs a loaded [`MaskModel`],
+//! which travels beside the options in a [`Pipeline`]. The stages are public too
+//! ([`decode`], [`transform`], [`apply_mask`], [`encode`]) for callers that want the pixels
+//! in between.
 //!
 //! ```
 //! use imagemint_core::{Format, Options, Resize, process};
@@ -38,6 +40,7 @@ mod encode;
 mod error;
 mod exif;
 mod image;
+mod mask;
 mod options;
 mod transform;
 
@@ -47,10 +50,14 @@ pub use crate::decode::{decode, sniff};
 pub use crate::encode::{Encoded, encode};
 pub use crate::error::{Error, Result};
 pub use crate::image::{Image, Metadata};
+#[cfg(feature = "mask")]
+pub use crate::mask::{
+    Activation, ChannelOrder, InputTensor, Mask, MaskModel, ModelSpec, apply as apply_mask,
+};
 pub use crate::options::{
     AvifOptions, ChromaSubsampling, DecodeOptions, Effort, EncodeOptions, Filter, Fit, Format,
-    ImageFormat, JpegOptions, Limits, MetadataPolicy, Options, ParseEnumError, Preset, Rect,
-    Resize, Rgb, Rotation, TransformOptions, WebpOptions,
+    ImageFormat, JpegOptions, Limits, MaskOptions, MaskOutput, MetadataPolicy, Options,
+    ParseEnumError, Preset, Rect, Resize, Rgb, Rotation, TransformOptions, WebpOptions,
 };
 pub use crate::transform::transform;
 
@@ -112,6 +119,8 @@ pub struct Timings {
     pub decode_ms: f64,
     /// Crop, rotate, flip and resize.
     pub transform_ms: f64,
+    /// The AI mask: inference and applying the mask (0 without a mask stage).
+    pub mask_ms: f64,
     /// Encoding, including PNG optimisation and metadata.
     pub encode_ms: f64,
     /// The whole run.
@@ -121,8 +130,60 @@ pub struct Timings {
 /// Runs the whole pipeline on an encoded image: decode → transform → encode.
 ///
 /// The format is sniffed from the bytes. `options` are validated first, so a bad value is
-/// reported before any work is done.
+/// reported before any work is done. Options with a mask stage need a model: use a
+/// [`Pipeline`].
 pub fn process(input: &[u8], options: &Options) -> Result<Output> {
+    run(input, options, None)
+}
+
+/// Options plus the loaded model the mask stage uses, for many images. Cheap to clone;
+/// `Send + Sync`, so a parallel batch can share one.
+#[derive(Debug, Clone, Default)]
+pub struct Pipeline {
+    options: Options,
+    #[cfg(feature = "mask")]
+    model: Option<std::sync::Arc<MaskModel>>,
+}
+
+impl Pipeline {
+    /// A pipeline with `options`, checked now so every image does not have to fail alone.
+    pub fn new(options: Options) -> Result<Self> {
+        options.validate()?;
+        Ok(Self {
+            options,
+            #[cfg(feature = "mask")]
+            model: None,
+        })
+    }
+
+    /// Uses `model` for the mask stage.
+    #[cfg(feature = "mask")]
+    pub fn with_model(mut self, model: std::sync::Arc<MaskModel>) -> Self {
+        self.model = Some(model);
+        self
+    }
+
+    /// The options.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Runs every stage on one encoded image.
+    pub fn process(&self, input: &[u8]) -> Result<Output> {
+        #[cfg(feature = "mask")]
+        let model = self.model.as_deref();
+        #[cfg(not(feature = "mask"))]
+        let model = None;
+        run(input, &self.options, model)
+    }
+}
+
+#[cfg(feature = "mask")]
+type ModelRef<'a> = Option<&'a MaskModel>;
+#[cfg(not(feature = "mask"))]
+type ModelRef<'a> = Option<&'a std::convert::Infallible>;
+
+fn run(input: &[u8], options: &Options, model: ModelRef<'_>) -> Result<Output> {
     options.validate()?;
     let start = Instant::now();
     let image = decode(input, &options.decode)?;
@@ -133,7 +194,19 @@ pub fn process(input: &[u8], options: &Options) -> Result<Output> {
     let image = transform(image, &options.transform)?;
     let transformed = Instant::now();
 
-    // The AI-mask stage will run here, on `image`, between transform and encode.
+    let image = match (&options.mask, model) {
+        (None, _) => image,
+        #[cfg(feature = "mask")]
+        (Some(mask), Some(model)) => apply_mask(image, model, mask)?,
+        #[cfg(not(feature = "mask"))]
+        (Some(_), Some(never)) => match *never {},
+        (Some(_), None) => {
+            return Err(Error::Model {
+                reason: "the mask stage needs a model: load a MaskModel and use a Pipeline".into(),
+            });
+        }
+    };
+    let masked = Instant::now();
 
     let encoded = encode(&image, &options.encode)?;
     let done = Instant::now();
@@ -157,7 +230,8 @@ pub fn process(input: &[u8], options: &Options) -> Result<Output> {
             timings: Timings {
                 decode_ms: ms(start, decoded),
                 transform_ms: ms(decoded, transformed),
-                encode_ms: ms(transformed, done),
+                mask_ms: ms(transformed, masked),
+                encode_ms: ms(masked, done),
                 total_ms: ms(start, done),
             },
         },

@@ -115,8 +115,7 @@ macro_rules! options_struct {
 options_struct! {
     /// Options for a whole [`process`](crate::process) run.
     ///
-    /// The stages run in order decode → transform → encode. (The AI-mask stage will sit
-    /// between transform and encode and get its own field here.)
+    /// The stages run in order decode → transform → mask → encode.
     #[non_exhaustive]
     #[derive(Default)]
     pub struct Options {
@@ -124,6 +123,9 @@ options_struct! {
         pub decode: DecodeOptions,
         /// Geometry changes. Default: none ([`TransformOptions::default()`]).
         pub transform: TransformOptions,
+        /// Background removal; needs a model, so it runs through a
+        /// [`Pipeline`](crate::Pipeline) that holds one. Default: `None` (no mask stage).
+        pub mask: Option<MaskOptions>,
         /// How the output is written. Default: [`EncodeOptions::default()`].
         pub encode: EncodeOptions,
     }
@@ -184,6 +186,9 @@ impl Options {
     pub fn validate(&self) -> Result<()> {
         self.decode.validate()?;
         self.transform.validate()?;
+        if let Some(mask) = &self.mask {
+            mask.validate()?;
+        }
         self.encode.validate()
     }
 }
@@ -873,4 +878,75 @@ options_struct! {
         /// Default: `None`.
         pub alpha_quality: Option<u8>,
     }
+}
+
+options_struct! {
+    /// The AI-mask stage: what to make of the subject a segmentation model finds.
+    #[non_exhaustive]
+    pub struct MaskOptions {
+        /// What the stage produces. Default: [`MaskOutput::Cutout`].
+        pub output: MaskOutput,
+        /// Crop the result to the subject's bounding box. Default: `false`.
+        pub crop_to_subject: bool,
+        /// Pixels of margin around the subject when cropping. Default: `0`.
+        pub padding: u32,
+        /// Make the mask hard: coverage at or above this becomes opaque, the rest
+        /// transparent. `None` keeps the model's soft alpha. Default: `None`.
+        pub threshold: Option<f32>,
+        /// Refine the upsampled mask with a guided filter on the full-resolution image, so
+        /// hair and fur keep soft, detailed edges instead of a blocky halo. Default: `true`.
+        pub refine_edges: bool,
+    }
+}
+
+impl Default for MaskOptions {
+    fn default() -> Self {
+        Self {
+            output: MaskOutput::Cutout,
+            crop_to_subject: false,
+            padding: 0,
+            threshold: None,
+            refine_edges: true,
+        }
+    }
+}
+
+impl MaskOptions {
+    /// Checks every field, as [`Options::validate`] does.
+    pub fn validate(&self) -> Result<()> {
+        if self.threshold.is_some_and(|t| !(t > 0.0 && t <= 1.0)) {
+            return Err(Error::invalid("mask.threshold", "must be in (0, 1]"));
+        }
+        if let MaskOutput::Blur(radius) = self.output
+            && !(1..=500).contains(&radius)
+        {
+            return Err(Error::invalid(
+                "mask.output.blur",
+                "radius must be 1..=500 pixels",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What the mask stage makes of the image. In serde: `"cutout"`, `"maskOnly"`,
+/// `{"background": "#rrggbb"}` or `{"blur": radius}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "camelCase")
+)]
+#[non_exhaustive]
+pub enum MaskOutput {
+    /// The subject on a transparent background (JPEG output flattens it onto
+    /// [`EncodeOptions::background`]).
+    #[default]
+    Cutout,
+    /// The mask itself, as a greyscale image (white = subject).
+    MaskOnly,
+    /// The subject on this colour.
+    Background(Rgb),
+    /// The subject on a blurred copy of its background; Gaussian radius in pixels.
+    Blur(u32),
 }
