@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test: unit, integration (real photos, hostile input, limits), CLI and doc
-# tests, with every feature on. The same command CI runs.
+# Runs every test: unit, integration (real photos, hostile input, limits, background
+# removal checked against ONNX Runtime), CLI and doc tests, with every feature on. The
+# same command CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# The background-removal tests need the model, and ONNX Runtime as the reference.
+bash scripts/fetch-model.sh >/dev/null
+python3 -c "import onnxruntime, numpy" 2>/dev/null ||
+  python3 -m pip install --quiet --disable-pip-version-check onnxruntime numpy
 cargo test --workspace --all-features --locked

@@ -317,6 +317,90 @@ fn bad_flags_are_refused_with_the_choices() {
 }
 
 #[test]
+fn removes_backgrounds_with_one_model_for_many_files() {
+    // Uses the model scripts/fetch-model.sh puts in the cache (scripts/test.sh fetches it).
+    let dir = workdir(&["astronaut.png", "chelsea.png"]);
+    imagemint()
+        .current_dir(dir.path())
+        .args([
+            "astronaut.png",
+            "chelsea.png",
+            "--remove-bg",
+            "-f",
+            "png",
+            "-o",
+            "cut/",
+            "--json",
+        ])
+        .assert()
+        .success();
+    for name in ["astronaut.png", "chelsea.png"] {
+        let image = image::open(dir.path().join("cut").join(name))
+            .unwrap()
+            .to_rgba8();
+        assert_eq!(
+            image.get_pixel(2, 2)[3],
+            0,
+            "{name}: corner should be cut away"
+        );
+        let subject = image.pixels().filter(|p| p[3] > 200).count();
+        assert!(subject > 20_000, "{name}: only {subject} subject pixels");
+    }
+    imagemint()
+        .current_dir(dir.path())
+        .args([
+            "chelsea.png",
+            "--replace-bg",
+            "#0000ff",
+            "--crop-to-subject",
+            "10",
+            "-o",
+            "blue.jpg",
+        ])
+        .assert()
+        .success();
+    let (w, h) = dimensions(&dir.path().join("blue.jpg"));
+    assert!(w < 451 || h < 300, "crop to subject: {w}×{h}");
+}
+
+#[test]
+fn background_removal_errors_are_clear() {
+    let dir = workdir(&["chelsea.png"]);
+    imagemint()
+        .current_dir(dir.path())
+        .args(["chelsea.png", "--remove-bg", "--model", "nope.onnx"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nope.onnx").and(predicate::str::contains("cannot read")));
+    std::fs::write(dir.path().join("junk.onnx"), b"not a model").unwrap();
+    imagemint()
+        .current_dir(dir.path())
+        .args([
+            "chelsea.png",
+            "--remove-bg",
+            "--model",
+            "junk.onnx",
+            "-o",
+            "x.png",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a readable ONNX model"));
+    imagemint()
+        .current_dir(dir.path())
+        .args(["chelsea.png", "--mask-only", "--blur-bg", "5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("choose one of"));
+    imagemint()
+        .current_dir(dir.path())
+        .args(["chelsea.png", "--remove-bg", "--model-spec", "nonsense"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown model spec"));
+}
+
+#[test]
 fn missing_input_is_one_clear_line() {
     imagemint()
         .args(["no-such-file.jpg", "-f", "png"])

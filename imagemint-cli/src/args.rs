@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use imagemint_core::{
-    ChromaSubsampling, Effort, Filter, Fit, Format, MetadataPolicy, Options, Preset, Rect, Resize,
-    Rgb, Rotation,
+    ChromaSubsampling, Effort, Filter, Fit, Format, MaskOptions, MaskOutput, MetadataPolicy,
+    Options, Preset, Rect, Resize, Rgb, Rotation,
 };
 
 const EXAMPLES: &str = "\
@@ -20,6 +20,8 @@ Examples:
   cat photo.png | imagemint - -f jpeg > photo.jpg  standard input to standard output
   imagemint photo.jpg -q 70 --in-place             recompress over the original
   imagemint photo.jpg --options opts.json          any core option, as camelCase JSON
+  imagemint *.jpg --remove-bg -o cutouts/ -f png   background removal, on this machine
+  imagemint me.jpg --blur-bg 20 --crop-to-subject 40   portrait blur, cropped to you
 
 Metadata: by default only the ICC colour profile is kept; EXIF (including GPS positions),
 XMP and comments are dropped. `--metadata keep` keeps EXIF too.";
@@ -126,6 +128,45 @@ pub(crate) struct Cli {
     /// WebP and AVIF: quality of the alpha channel, 1–100.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
     alpha_quality: Option<u8>,
+
+    /// Remove the background (AI mask): the subject on transparency (JPEG: on
+    /// --background). Needs the model: `bash scripts/fetch-model.sh`, or --model.
+    #[arg(long, help_heading = "Background removal")]
+    remove_bg: bool,
+
+    /// Segmentation model (ONNX) [default: isnet-fp16.onnx in $IMAGEMINT_MODEL_DIR or
+    /// ~/.cache/imagemint/models].
+    #[arg(long, value_name = "PATH", help_heading = "Background removal")]
+    pub(crate) model: Option<PathBuf>,
+
+    /// How to run the model: a built-in name (isnet-imgly, isnet-dis, u2net, u2netp,
+    /// silueta, birefnet, rmbg-1.4, modnet) or a JSON spec file [default: isnet-imgly].
+    #[arg(long, value_name = "NAME|FILE", help_heading = "Background removal")]
+    pub(crate) model_spec: Option<String>,
+
+    /// Write the mask itself (white = subject) instead of the cutout.
+    #[arg(long, help_heading = "Background removal")]
+    mask_only: bool,
+
+    /// Put the subject on this colour instead of transparency.
+    #[arg(long, value_name = "#RRGGBB", help_heading = "Background removal")]
+    replace_bg: Option<Rgb>,
+
+    /// Put the subject on its own background blurred by this radius.
+    #[arg(long, value_name = "PIXELS", help_heading = "Background removal")]
+    blur_bg: Option<u32>,
+
+    /// Crop to the subject, with this many pixels of margin.
+    #[arg(long, value_name = "PADDING", num_args = 0..=1, default_missing_value = "0", help_heading = "Background removal")]
+    crop_to_subject: Option<u32>,
+
+    /// Hard mask: coverage at or above this (0–1] is subject, the rest background.
+    #[arg(long, value_name = "T", help_heading = "Background removal")]
+    mask_threshold: Option<f32>,
+
+    /// Refine the mask's edges with a guided filter on the full-resolution image.
+    #[arg(long, help_heading = "Background removal")]
+    refine_edges: bool,
 
     /// Refuse inputs with more pixels than this [default: 100000000].
     #[arg(long)]
@@ -284,6 +325,43 @@ impl Cli {
         }
         if let Some(v) = self.max_pixels {
             d.limits.max_pixels = v;
+        }
+        let wants_mask = self.remove_bg
+            || self.mask_only
+            || self.replace_bg.is_some()
+            || self.blur_bg.is_some()
+            || self.crop_to_subject.is_some()
+            || self.mask_threshold.is_some()
+            || self.refine_edges;
+        if wants_mask {
+            let m = o.mask.get_or_insert_with(MaskOptions::default);
+            let outputs = [
+                self.mask_only,
+                self.replace_bg.is_some(),
+                self.blur_bg.is_some(),
+            ];
+            if outputs.iter().filter(|o| **o).count() > 1 {
+                anyhow::bail!("choose one of --mask-only, --replace-bg and --blur-bg");
+            }
+            if self.mask_only {
+                m.output = MaskOutput::MaskOnly;
+            }
+            if let Some(c) = self.replace_bg {
+                m.output = MaskOutput::Background(c);
+            }
+            if let Some(r) = self.blur_bg {
+                m.output = MaskOutput::Blur(r);
+            }
+            if let Some(pad) = self.crop_to_subject {
+                m.crop_to_subject = true;
+                m.padding = pad;
+            }
+            if self.mask_threshold.is_some() {
+                m.threshold = self.mask_threshold;
+            }
+            if self.refine_edges {
+                m.refine_edges = true;
+            }
         }
         o.validate()?;
         Ok(o)

@@ -6,11 +6,11 @@ use std::collections::HashSet;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use imagemint_core::{Format, ImageFormat, Options, Output, process};
+use imagemint_core::{Format, ImageFormat, MaskModel, ModelSpec, Options, Output, Pipeline};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
@@ -82,6 +82,8 @@ fn run(cli: &Cli) -> Result<bool> {
         bail!("refusing to write image data to a terminal; use -o FILE or a pipe");
     }
 
+    let pipeline = pipeline(cli, options)?;
+
     if let Some(jobs) = cli.jobs {
         rayon::ThreadPoolBuilder::new()
             .num_threads(jobs.max(1))
@@ -116,7 +118,7 @@ fn run(cli: &Cli) -> Result<bool> {
                 claimed: &claimed,
                 in_place: cli.in_place,
             };
-            let result = convert(input, &target, &options, &guard);
+            let result = convert(input, &target, &pipeline, &guard);
             if let Some(bar) = &progress {
                 bar.inc(1);
             }
@@ -184,7 +186,7 @@ impl Guard<'_> {
 fn convert(
     input: &Path,
     target: &Target,
-    options: &Options,
+    pipeline: &Pipeline,
     guard: &Guard<'_>,
 ) -> Result<(String, Output)> {
     let data = if is_dash(input) {
@@ -196,7 +198,7 @@ fn convert(
     } else {
         std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?
     };
-    let out = process(&data, options)?;
+    let out = pipeline.process(&data)?;
     let path = match target {
         Target::Stdout => {
             let mut stdout = std::io::stdout().lock();
@@ -213,6 +215,49 @@ fn convert(
     guard.claim(input, &path)?;
     write_atomically(&path, &out.data)?;
     Ok((path.display().to_string(), out))
+}
+
+/// The pipeline for `options`, with the segmentation model loaded once for every input
+/// when the mask stage is on.
+fn pipeline(cli: &Cli, options: Options) -> Result<Pipeline> {
+    let wants_model = options.mask.is_some();
+    let pipeline = Pipeline::new(options)?;
+    if !wants_model {
+        return Ok(pipeline);
+    }
+    let path = match &cli.model {
+        Some(p) => p.clone(),
+        None => default_model().ok_or_else(|| {
+            anyhow::anyhow!(
+                "background removal needs a model: run `bash scripts/fetch-model.sh`, or pass --model"
+            )
+        })?,
+    };
+    let spec = match cli.model_spec.as_deref() {
+        None => ModelSpec::isnet_imgly(),
+        Some(name) if name.ends_with(".json") => {
+            let text =
+                std::fs::read_to_string(name).with_context(|| format!("cannot read {name}"))?;
+            serde_json::from_str(&text).with_context(|| name.to_string())?
+        }
+        Some(name) => ModelSpec::builtin(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown model spec `{name}` (expected one of: {}, or a .json file)",
+                ModelSpec::BUILTIN_NAMES.join(", ")
+            )
+        })?,
+    };
+    let model = MaskModel::from_path(&path, spec).with_context(|| path.display().to_string())?;
+    Ok(pipeline.with_model(Arc::new(model)))
+}
+
+/// The model `scripts/fetch-model.sh` puts in the cache, if it is there.
+fn default_model() -> Option<PathBuf> {
+    let dir = match std::env::var_os("IMAGEMINT_MODEL_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(std::env::var_os("HOME")?).join(".cache/imagemint/models"),
+    };
+    Some(dir.join("isnet-fp16.onnx")).filter(|p| p.is_file())
 }
 
 /// `input`'s file stem (or `stdin`) with `format`'s extension.

@@ -893,8 +893,9 @@ options_struct! {
         /// Make the mask hard: coverage at or above this becomes opaque, the rest
         /// transparent. `None` keeps the model's soft alpha. Default: `None`.
         pub threshold: Option<f32>,
-        /// Refine the upsampled mask with a guided filter on the full-resolution image, so
-        /// hair and fur keep soft, detailed edges instead of a blocky halo. Default: `true`.
+        /// Refine the mask with a fast guided filter on the full-resolution image
+        /// (brightness as the guide). Off by default: on the test photos it added a light
+        /// halo around hair rather than detail (see `docs/mask/`). Default: `false`.
         pub refine_edges: bool,
     }
 }
@@ -906,7 +907,7 @@ impl Default for MaskOptions {
             crop_to_subject: false,
             padding: 0,
             threshold: None,
-            refine_edges: true,
+            refine_edges: false,
         }
     }
 }

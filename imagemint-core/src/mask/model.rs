@@ -139,6 +139,33 @@ impl ModelSpec {
         Self::square(512, [0.5; 3], [0.5; 3], Activation::None)
     }
 
+    /// Names of the built-in specs, for [`ModelSpec::builtin`].
+    pub const BUILTIN_NAMES: &'static [&'static str] = &[
+        "isnet-imgly",
+        "isnet-dis",
+        "u2net",
+        "u2netp",
+        "silueta",
+        "birefnet",
+        "rmbg-1.4",
+        "modnet",
+    ];
+
+    /// The built-in spec called `name` (see [`ModelSpec::BUILTIN_NAMES`]).
+    pub fn builtin(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "isnet-imgly" | "isnet" => Self::isnet_imgly(),
+            "isnet-dis" => Self::isnet_dis(),
+            "u2net" => Self::u2net(),
+            "u2netp" => Self::u2netp(),
+            "silueta" => Self::silueta(),
+            "birefnet" => Self::birefnet(),
+            "rmbg-1.4" | "rmbg" => Self::rmbg_1_4(),
+            "modnet" => Self::modnet(),
+            _ => return None,
+        })
+    }
+
     /// Checks the spec on its own (the model is checked against it on load).
     pub fn validate(&self) -> Result<()> {
         let side = 1..=4096;
