@@ -354,6 +354,8 @@ fn removes_backgrounds_with_one_model_for_many_files() {
             "#0000ff",
             "--crop-to-subject",
             "10",
+            "--mask-size",
+            "512",
             "-o",
             "blue.jpg",
         ])
@@ -398,6 +400,21 @@ fn background_removal_errors_are_clear() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown model spec"));
+    // The default model (scripts/fetch-model.sh) cannot run at a size that breaks its
+    // internal resizes.
+    imagemint()
+        .current_dir(dir.path())
+        .args([
+            "chelsea.png",
+            "--remove-bg",
+            "--mask-size",
+            "600",
+            "-o",
+            "x.png",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("multiple of 64"));
 }
 
 #[test]

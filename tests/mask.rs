@@ -248,6 +248,33 @@ fn bad_models_and_mismatched_specs_are_model_errors() {
 }
 
 #[test]
+fn fast_mode_runs_a_smaller_input_and_keeps_the_subject() {
+    let bytes = std::fs::read(model_path()).unwrap();
+    let fast =
+        MaskModel::from_bytes(&bytes, ModelSpec::isnet_imgly().with_input_size(768, 768)).unwrap();
+    let image = photo("astronaut.png");
+    let input = fast.input_tensor(&image).unwrap();
+    assert_eq!((input.width, input.height), (768, 768));
+    let small = fast.run(&input).unwrap();
+    assert_eq!((small.width, small.height), (768, 768));
+    let full = model().predict(&image).unwrap();
+    let agreement = iou(
+        &small.resized(image.width(), image.height()).values,
+        &full.values,
+    );
+    println!("astronaut at 768² against 1024²: IoU {agreement:.4}");
+    assert!(agreement >= 0.97, "IoU {agreement}");
+
+    // IS-Net resizes to fixed sizes inside (16…512 at 1024²): 600² cannot keep them whole.
+    let err = MaskModel::from_bytes(&bytes, ModelSpec::isnet_imgly().with_input_size(600, 600))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Model { reason } if reason.contains("multiple of 64")),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_model_is_shared_across_threads() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<MaskModel>();

@@ -144,6 +144,11 @@ pub(crate) struct Cli {
     #[arg(long, value_name = "NAME|FILE", help_heading = "Background removal")]
     pub(crate) model_spec: Option<String>,
 
+    /// Run the model at SIZE×SIZE instead of its spec's size: 768 takes about half
+    /// of 1024²'s time, with a slightly different mask (a multiple of 64 for IS-Net).
+    #[arg(long, value_name = "SIZE", value_parser = clap::value_parser!(u32).range(64..=4096), help_heading = "Background removal")]
+    pub(crate) mask_size: Option<u32>,
+
     /// Write the mask itself (white = subject) instead of the cutout.
     #[arg(long, help_heading = "Background removal")]
     mask_only: bool,
@@ -332,6 +337,7 @@ impl Cli {
             || self.blur_bg.is_some()
             || self.crop_to_subject.is_some()
             || self.mask_threshold.is_some()
+            || self.mask_size.is_some()
             || self.refine_edges;
         if wants_mask {
             let m = o.mask.get_or_insert_with(MaskOptions::default);

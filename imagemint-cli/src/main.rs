@@ -247,6 +247,10 @@ fn pipeline(cli: &Cli, options: Options) -> Result<Pipeline> {
             )
         })?,
     };
+    let spec = match cli.mask_size {
+        Some(side) => spec.with_input_size(side, side),
+        None => spec,
+    };
     let model = MaskModel::from_path(&path, spec).with_context(|| path.display().to_string())?;
     Ok(pipeline.with_model(Arc::new(model)))
 }

@@ -1,6 +1,7 @@
 //! The AI-mask stage: a segmentation model finds the subject; the mask is refined on the
 //! full-resolution image and applied as alpha, a new background, or a crop.
 
+mod graph;
 mod guided;
 #[cfg(feature = "mask")]
 mod model;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use image::DynamicImage;
 use tract_onnx::prelude::*;
 
+use super::graph;
 use crate::{Error, Image, Result};
 
 /// How a model's raw output becomes a 0–1 mask.
@@ -137,6 +138,16 @@ impl ModelSpec {
     /// Untested.
     pub fn modnet() -> Self {
         Self::square(512, [0.5; 3], [0.5; 3], Activation::None)
+    }
+
+    /// The same contract at another input size: the fast mode. A fully convolutional
+    /// model runs at any size whose internal resizes come out whole (multiples of 64
+    /// for IS-Net); fewer pixels cost proportionally less but the model was trained at
+    /// one size and its answer drifts away from it (benches/README.md measures how far).
+    pub fn with_input_size(mut self, width: u32, height: u32) -> Self {
+        self.input_width = width;
+        self.input_height = height;
+        self
     }
 
     /// Names of the built-in specs, for [`ModelSpec::builtin`].
@@ -310,8 +321,24 @@ impl MaskModel {
 }
 
 fn load(bytes: &[u8], spec: &ModelSpec) -> Result<Arc<TypedRunnableModel>> {
-    let mut model = tract_onnx::onnx()
-        .model_for_read(&mut std::io::Cursor::new(bytes))
+    let onnx = tract_onnx::onnx();
+    let mut proto = onnx
+        .proto_model_for_read(&mut std::io::Cursor::new(bytes))
+        .map_err(|e| model_error(format!("not a readable ONNX model: {e}")))?;
+    let wanted = (i64::from(spec.input_height), i64::from(spec.input_width));
+    let traced = graph::traced_size(&proto);
+    let resized = match (traced, proto.graph.as_mut()) {
+        (Some(traced), Some(graph)) if traced != wanted => {
+            graph::rescale_resize_sizes(graph, traced, wanted)?;
+            true
+        }
+        _ => false,
+    };
+    // The shapes an exporter records for its traced size would contradict the new ones.
+    let mut model = onnx
+        .with_ignore_value_info(resized)
+        .with_ignore_output_shapes(resized)
+        .model_for_proto_model(&proto)
         .map_err(|e| model_error(format!("not a readable ONNX model: {e}")))?;
     let inputs = model.input_outlets().map_err(model_error)?.len();
     if inputs != 1 {
@@ -348,7 +375,17 @@ fn load(bytes: &[u8], spec: &ModelSpec) -> Result<Arc<TypedRunnableModel>> {
     {
         to_f32.transform(&mut typed).map_err(model_error)?;
     }
-    let optimised = typed.into_optimized().map_err(model_error)?;
+    // tract turns thin convolutions (≤ 576 inputs per output point) into a direct
+    // spatial kernel instead of im2col and a matrix product. On IS-Net that kernel is
+    // the slower choice: 1024² inference takes 4.9 s instead of 6.1 s without it with
+    // two threads, 7.7 s instead of 11.8 s with one (benches/README.md). The knob is
+    // scoped to this model's optimisation, so nothing process-wide changes.
+    let knobs =
+        tract_onnx::tract_core::knobs::KnobScope::new([("TRACT_DISABLE_DIRECT_SPATIAL", "true")])
+            .map_err(model_error)?;
+    let optimised = knobs
+        .enter(|| typed.into_optimized())
+        .map_err(model_error)?;
     let options = RunOptions {
         executor: Some(executor()),
         ..RunOptions::default()

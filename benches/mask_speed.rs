@@ -1,0 +1,125 @@
+//! Background-removal speed and the fast mode's agreement with the full-size mask.
+//!
+//! One inference takes seconds, so this is a plain timing loop rather than criterion:
+//! it loads the model once per input size, runs it `--runs` times on the fixture
+//! photos, and prints the median inference time and the IoU (at 0.5) of each size's
+//! mask against the 1024² one, both compared at the photo's own size.
+//!
+//! ```text
+//! bash scripts/fetch-model.sh
+//! cargo bench -p imagemint-core --bench mask_speed -- [--model PATH] [--sizes 1024,640,512] [--runs 3]
+//! ```
+//! Threads: rayon's global pool (`RAYON_NUM_THREADS=1` for one).
+
+use std::time::{Duration, Instant};
+
+use imagemint_core::{DecodeOptions, Mask, MaskModel, ModelSpec, decode};
+
+const PHOTOS: [&str; 3] = ["astronaut.png", "chelsea.png", "rocket.jpg"];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let model_path = value("--model").map_or_else(default_model, Into::into);
+    let sizes: Vec<u32> = value("--sizes")
+        .unwrap_or_else(|| "1024,640,512".into())
+        .split(',')
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    let runs: usize = value("--runs").map_or(Ok(3), |r| r.parse())?;
+    let bytes = std::fs::read(&model_path)
+        .map_err(|e| format!("{}: {e} (run scripts/fetch-model.sh)", model_path.display()))?;
+
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    let images = PHOTOS
+        .iter()
+        .map(|name| -> Result<_, Box<dyn std::error::Error>> {
+            let bytes = std::fs::read(fixtures.join(name))?;
+            Ok(decode(&bytes, &DecodeOptions::default())?)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    // tract's matrix products run on rayon's global pool, sized like this.
+    let threads = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n: &usize| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    println!("threads: {threads}, model: {}", model_path.display());
+    println!("| input | load | inference (median of {runs}) | IoU vs 1024² per photo |");
+    println!("| --- | ---: | ---: | --- |");
+    let mut reference: Option<Vec<Mask>> = None;
+    for side in sizes {
+        let mut spec = ModelSpec::isnet_imgly();
+        spec.input_width = side;
+        spec.input_height = side;
+        let t = Instant::now();
+        let model = MaskModel::from_bytes(&bytes, spec)?;
+        let load = t.elapsed();
+
+        let mut times = Vec::new();
+        let mut masks = Vec::new();
+        for (i, image) in images.iter().enumerate() {
+            let input = model.input_tensor(image)?;
+            // The first photo carries the timing; the others only give masks.
+            let repeats = if i == 0 { runs } else { 1 };
+            let mut mask = None;
+            for _ in 0..repeats {
+                let t = Instant::now();
+                mask = Some(model.run(&input)?);
+                times.push(t.elapsed());
+            }
+            if i == 0 {
+                times.truncate(runs);
+            } else {
+                times.pop();
+            }
+            let mask = mask.expect("at least one run");
+            masks.push(mask.resized(image.width(), image.height()));
+        }
+        times.sort();
+        let median = times[times.len() / 2];
+        let ious = match &reference {
+            Some(full) => full
+                .iter()
+                .zip(&masks)
+                .map(|(a, b)| format!("{:.4}", iou(a, b)))
+                .collect::<Vec<_>>()
+                .join(" / "),
+            None => "reference".into(),
+        };
+        println!("| {side}² | {} | {} | {ious} |", secs(load), secs(median));
+        if side == 1024 {
+            reference = Some(masks);
+        }
+    }
+    Ok(())
+}
+
+fn default_model() -> std::path::PathBuf {
+    let home = std::env::var_os("HOME").unwrap_or_default();
+    std::path::Path::new(&home).join(".cache/imagemint/models/isnet-fp16.onnx")
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn iou(a: &Mask, b: &Mask) -> f64 {
+    let (mut both, mut either) = (0usize, 0usize);
+    for (x, y) in a.values.iter().zip(&b.values) {
+        let (x, y) = (*x >= 0.5, *y >= 0.5);
+        both += usize::from(x && y);
+        either += usize::from(x || y);
+    }
+    if either == 0 {
+        1.0
+    } else {
+        both as f64 / either as f64
+    }
+}
