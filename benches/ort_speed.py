@@ -27,7 +27,8 @@ def main() -> None:
         options.inter_op_num_threads = 1
         session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         (inp,) = session.get_inputs()
-        shape = [d if isinstance(d, int) else 1024 for d in inp.shape]
+        # A symbolic batch is 1; symbolic sides get IS-Net's 1024.
+        shape = [d if isinstance(d, int) else (1 if i == 0 else 1024) for i, d in enumerate(inp.shape)]
         x = np.random.default_rng(0).random(shape, dtype=np.float32) - 0.5
         output = session.get_outputs()[0].name
         session.run([output], {inp.name: x})

@@ -32,8 +32,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let spec_name = rest.first().map_or("isnet-imgly", |s| s.as_str());
     let mut spec = ModelSpec::builtin(spec_name).ok_or("unknown spec")?;
     if let Some(side) = flag_value(&args, "--size") {
-        spec.input_width = side.parse()?;
-        spec.input_height = spec.input_width;
+        let side = side.parse()?;
+        spec = spec.with_input_size(side, side);
     }
 
     let t = Instant::now();

@@ -414,7 +414,10 @@ fn background_removal_errors_are_clear() {
         ])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("multiple of 64"));
+        .stderr(
+            predicate::str::contains("would not be whole")
+                .and(predicate::str::contains("a multiple of 32")),
+        );
 }
 
 #[test]

@@ -104,8 +104,10 @@ fn tract_mask_matches_onnx_runtime() {
             / reference.len() as f64;
         let iou = iou(&ours.values, &reference);
         println!("{name}: mean abs difference {mad:.6}, IoU at 0.5 {iou:.5}");
-        assert!(mad < 0.01, "{name}: mean abs difference {mad}");
-        assert!(iou >= 0.99, "{name}: IoU {iou}");
+        // The issue asks for < 0.01 and ≥ 0.99; measured is ~1e-5 and ≥ 0.9999, so
+        // these tighter bounds catch a real regression.
+        assert!(mad < 0.001, "{name}: mean abs difference {mad}");
+        assert!(iou >= 0.999, "{name}: IoU {iou}");
         // A real subject was found, not an empty or full mask.
         let covered =
             ours.values.iter().filter(|v| **v >= 0.5).count() as f64 / reference.len() as f64;
@@ -265,11 +267,12 @@ fn fast_mode_runs_a_smaller_input_and_keeps_the_subject() {
     println!("astronaut at 768² against 1024²: IoU {agreement:.4}");
     assert!(agreement >= 0.97, "IoU {agreement}");
 
-    // IS-Net resizes to fixed sizes inside (16…512 at 1024²): 600² cannot keep them whole.
+    // IS-Net resizes to fixed sizes inside (32…1024 at 1024²): 600² cannot keep them whole.
     let err = MaskModel::from_bytes(&bytes, ModelSpec::isnet_imgly().with_input_size(600, 600))
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Model { reason } if reason.contains("multiple of 64")),
+        matches!(&err, Error::Model { reason }
+            if reason.contains("would not be whole") && reason.contains("width must be a multiple of 32")),
         "{err}"
     );
 }

@@ -144,8 +144,9 @@ pub(crate) struct Cli {
     #[arg(long, value_name = "NAME|FILE", help_heading = "Background removal")]
     pub(crate) model_spec: Option<String>,
 
-    /// Run the model at SIZE×SIZE instead of its spec's size: 768 takes about half
-    /// of 1024²'s time, with a slightly different mask (a multiple of 64 for IS-Net).
+    /// Run the model at SIZE×SIZE instead of its spec's size (implies --remove-bg):
+    /// 768 takes about half of 1024²'s time, but the mask can differ noticeably
+    /// (benches/README.md). IS-Net needs a multiple of 32.
     #[arg(long, value_name = "SIZE", value_parser = clap::value_parser!(u32).range(64..=4096), help_heading = "Background removal")]
     pub(crate) mask_size: Option<u32>,
 

@@ -225,14 +225,6 @@ fn pipeline(cli: &Cli, options: Options) -> Result<Pipeline> {
     if !wants_model {
         return Ok(pipeline);
     }
-    let path = match &cli.model {
-        Some(p) => p.clone(),
-        None => default_model().ok_or_else(|| {
-            anyhow::anyhow!(
-                "background removal needs a model: run `bash scripts/fetch-model.sh`, or pass --model"
-            )
-        })?,
-    };
     let spec = match cli.model_spec.as_deref() {
         None => ModelSpec::isnet_imgly(),
         Some(name) if name.ends_with(".json") => {
@@ -244,6 +236,14 @@ fn pipeline(cli: &Cli, options: Options) -> Result<Pipeline> {
             anyhow::anyhow!(
                 "unknown model spec `{name}` (expected one of: {}, or a .json file)",
                 ModelSpec::BUILTIN_NAMES.join(", ")
+            )
+        })?,
+    };
+    let path = match &cli.model {
+        Some(p) => p.clone(),
+        None => default_model().ok_or_else(|| {
+            anyhow::anyhow!(
+                "background removal needs a model: run `bash scripts/fetch-model.sh`, or pass --model"
             )
         })?,
     };

@@ -40,6 +40,7 @@ mod encode;
 mod error;
 mod exif;
 mod image;
+#[cfg(feature = "mask")]
 mod mask;
 mod options;
 mod transform;

@@ -3,12 +3,10 @@
 
 mod graph;
 mod guided;
-#[cfg(feature = "mask")]
 mod model;
 
 use image::{DynamicImage, ImageBuffer, Luma, Rgb, Rgba};
 
-#[cfg(feature = "mask")]
 pub use model::{Activation, ChannelOrder, InputTensor, Mask, MaskModel, ModelSpec};
 
 use crate::{Image, MaskOptions, MaskOutput, Result};
@@ -17,7 +15,6 @@ use crate::{Image, MaskOptions, MaskOutput, Result};
 const SUBJECT_COVERAGE: f32 = 0.5;
 
 /// Applies `options` to `image` with the mask `model` finds in it.
-#[cfg(feature = "mask")]
 pub fn apply(image: Image, model: &MaskModel, options: &MaskOptions) -> Result<Image> {
     options.validate()?;
     let mask = model.predict(&image)?;

@@ -141,7 +141,7 @@ impl ModelSpec {
     }
 
     /// The same contract at another input size: the fast mode. A fully convolutional
-    /// model runs at any size whose internal resizes come out whole (multiples of 64
+    /// model runs at any size whose internal resizes come out whole (multiples of 32
     /// for IS-Net); fewer pixels cost proportionally less but the model was trained at
     /// one size and its answer drifts away from it (benches/README.md measures how far).
     pub fn with_input_size(mut self, width: u32, height: u32) -> Self {
@@ -162,7 +162,8 @@ impl ModelSpec {
         "modnet",
     ];
 
-    /// The built-in spec called `name` (see [`ModelSpec::BUILTIN_NAMES`]).
+    /// The built-in spec called `name` (see [`ModelSpec::BUILTIN_NAMES`]; `isnet` and
+    /// `rmbg` are accepted as short names), ignoring case.
     pub fn builtin(name: &str) -> Option<Self> {
         Some(match name.to_ascii_lowercase().as_str() {
             "isnet-imgly" | "isnet" => Self::isnet_imgly(),
@@ -337,9 +338,8 @@ fn load(bytes: &[u8], spec: &ModelSpec) -> Result<Arc<TypedRunnableModel>> {
     // The shapes an exporter records for its traced size would contradict the new ones.
     let mut model = onnx
         .with_ignore_value_info(resized)
-        .with_ignore_output_shapes(resized)
         .model_for_proto_model(&proto)
-        .map_err(|e| model_error(format!("not a readable ONNX model: {e}")))?;
+        .map_err(|e| model_error(format!("the model does not fit the spec: {e:#}")))?;
     let inputs = model.input_outlets().map_err(model_error)?.len();
     if inputs != 1 {
         return Err(model_error(format!(
@@ -375,11 +375,12 @@ fn load(bytes: &[u8], spec: &ModelSpec) -> Result<Arc<TypedRunnableModel>> {
     {
         to_f32.transform(&mut typed).map_err(model_error)?;
     }
-    // tract turns thin convolutions (≤ 576 inputs per output point) into a direct
-    // spatial kernel instead of im2col and a matrix product. On IS-Net that kernel is
-    // the slower choice: 1024² inference takes 4.9 s instead of 6.1 s without it with
-    // two threads, 7.7 s instead of 11.8 s with one (benches/README.md). The knob is
-    // scoped to this model's optimisation, so nothing process-wide changes.
+    // tract turns thin convolutions (at most 576 inputs per output point, rows of 128 or
+    // more) into a direct spatial kernel instead of im2col and a matrix product. On
+    // IS-Net that kernel is the slower choice: without it 1024² inference takes 5.2 s
+    // rather than 6.1 s with two threads, 7.6 s rather than 11.8 s with one
+    // (benches/README.md). The knob is scoped to this model's optimisation, so nothing
+    // process-wide changes (and it takes precedence over the environment variable).
     let knobs =
         tract_onnx::tract_core::knobs::KnobScope::new([("TRACT_DISABLE_DIRECT_SPATIAL", "true")])
             .map_err(model_error)?;
