@@ -49,7 +49,7 @@ pub(super) fn rescale_resize_sizes(
     to: (i64, i64),
 ) -> Result<usize> {
     let targets = find_size_constants(graph)?;
-    // Read everything first, so a bad constant leaves the graph untouched.
+    // Read and check every constant before rewriting any.
     let mut all = Vec::new();
     for &(src, first) in &targets {
         let mut values = int64_values(constant(graph, src)?, first + 2)?;
@@ -59,13 +59,17 @@ pub(super) fn rescale_resize_sizes(
         }
         all.push((src, first, values));
     }
-    // The sides must be multiples of `step` for every baked size to stay whole.
+    // The sides must be multiples of `step` for every baked size to stay whole; the
+    // sizes come from the file, so the arithmetic is checked.
     let step = |axis: usize, traced: i64| {
-        all.iter()
-            .map(|(_, first, v)| traced / gcd(traced, v[first + axis]))
-            .fold(1, lcm)
+        all.iter().try_fold(1i64, |acc, (_, first, v)| {
+            let s = traced / gcd(traced, v[first + axis]);
+            (acc / gcd(acc, s)).checked_mul(s)
+        })
     };
-    let (step_h, step_w) = (step(0, from.0), step(1, from.1));
+    let (Some(step_h), Some(step_w)) = (step(0, from.0), step(1, from.1)) else {
+        return Err(model_error("a Resize size constant is out of range"));
+    };
     if to.0 % step_h != 0 || to.1 % step_w != 0 {
         return Err(model_error(format!(
             "the model was exported for {}×{} with fixed sizes inside, which would not be \
@@ -228,10 +232,6 @@ fn gcd(a: i64, b: i64) -> i64 {
     if b == 0 { a.abs() } else { gcd(b, a % b) }
 }
 
-fn lcm(a: i64, b: i64) -> i64 {
-    a / gcd(a, b) * b
-}
-
 #[cfg(test)]
 mod tests {
     use tract_onnx::pb::{AttributeProto, NodeProto};
@@ -316,6 +316,8 @@ mod tests {
         let mut g = graph();
         g.node[2] = constant_node("hw", &[i64::MAX / 2, 32]);
         assert!(rescale_resize_sizes(&mut g, (1024, 1024), (2048, 2048)).is_err());
+        g.node[2] = constant_node("hw", &[i64::MAX, 32]);
+        assert!(rescale_resize_sizes(&mut g, (i64::MAX - 1, 1024), (512, 512)).is_err());
         g.node[2] = constant_node("hw", &[0, 32]);
         assert!(rescale_resize_sizes(&mut g, (1024, 1024), (512, 512)).is_err());
         g.node[2] = constant_node("hw", &[32, 32, 32]);
