@@ -79,7 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     times.push(t.elapsed());
                 }
             }
-            masks.push(mask.resized(image.width(), image.height()));
+            masks.push(mask.resized(image.width(), image.height())?);
         }
         times.sort();
         let median = times[times.len() / 2];

@@ -261,7 +261,7 @@ fn fast_mode_runs_a_smaller_input_and_keeps_the_subject() {
     assert_eq!((small.width, small.height), (768, 768));
     let full = model().predict(&image).unwrap();
     let agreement = iou(
-        &small.resized(image.width(), image.height()).values,
+        &small.resized(image.width(), image.height()).unwrap().values,
         &full.values,
     );
     println!("astronaut at 768² against 1024²: IoU {agreement:.4}");

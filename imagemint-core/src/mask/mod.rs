@@ -121,6 +121,28 @@ mod tests {
         Image::from_rgba8(w, h, rgba).unwrap()
     }
 
+    #[test]
+    fn masks_resize_bilinearly_and_inconsistent_ones_are_errors() {
+        // A left-to-right ramp stays a ramp, with its ends where they were.
+        let ramp = Mask {
+            width: 2,
+            height: 1,
+            values: vec![0.0, 1.0],
+        };
+        let wide = ramp.resized(8, 2).unwrap();
+        assert_eq!((wide.width, wide.height, wide.values.len()), (8, 2, 16));
+        assert_eq!((wide.values[0], wide.values[7]), (0.0, 1.0));
+        assert!(wide.values[..8].windows(2).all(|p| p[0] <= p[1]));
+        assert_eq!(wide.values[..8], wide.values[8..]);
+        // Fewer values than pixels: an error, not a panic.
+        let short = Mask {
+            width: 4,
+            height: 4,
+            values: vec![0.5; 3],
+        };
+        assert!(short.resized(8, 8).is_err());
+    }
+
     /// A mask with a solid square subject.
     fn square(w: u32, h: u32, x0: u32, y0: u32, side: u32) -> Vec<f32> {
         (0..h)

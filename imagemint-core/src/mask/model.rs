@@ -317,7 +317,7 @@ impl MaskModel {
     /// The mask for `image`, at the image's own size.
     pub fn predict(&self, image: &Image) -> Result<Mask> {
         let small = self.run(&self.input_tensor(image)?)?;
-        Ok(small.resized(image.width(), image.height()))
+        small.resized(image.width(), image.height())
     }
 }
 
@@ -445,36 +445,28 @@ fn resize_rgb8(pixels: &DynamicImage, w: u32, h: u32) -> Result<Vec<u8>> {
 }
 
 impl Mask {
-    /// This mask resampled (bilinear) to `width`×`height`.
-    pub fn resized(&self, width: u32, height: u32) -> Mask {
-        if (self.width, self.height) == (width, height) {
-            return self.clone();
-        }
-        let sample = |x: f32, y: f32| -> f32 {
-            let (w, h) = (self.width as usize, self.height as usize);
-            let x = x.clamp(0.0, (w - 1) as f32);
-            let y = y.clamp(0.0, (h - 1) as f32);
-            let (x0, y0) = (x.floor() as usize, y.floor() as usize);
-            let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-            let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-            let v = |x: usize, y: usize| self.values[y * w + x];
-            let top = v(x0, y0) * (1.0 - fx) + v(x1, y0) * fx;
-            let bottom = v(x0, y1) * (1.0 - fx) + v(x1, y1) * fx;
-            top * (1.0 - fy) + bottom * fy
+    /// This mask resampled (bilinear, like the model's input) to `width`×`height`.
+    pub fn resized(&self, width: u32, height: u32) -> Result<Mask> {
+        use fast_image_resize::{
+            FilterType, ResizeAlg, ResizeOptions, Resizer, images::TypedImage, pixels::F32,
         };
-        let (sx, sy) = (
-            self.width as f32 / width as f32,
-            self.height as f32 / height as f32,
-        );
-        let values = (0..height)
-            .flat_map(|y| (0..width).map(move |x| (x, y)))
-            .map(|(x, y)| sample((x as f32 + 0.5) * sx - 0.5, (y as f32 + 0.5) * sy - 0.5))
-            .collect();
-        Mask {
+        if (self.width, self.height) == (width, height) {
+            return Ok(self.clone());
+        }
+        let bad = |e: &dyn std::fmt::Display| Error::invalid("mask", e.to_string());
+        let pixels = self.values.iter().map(|v| F32::new(*v)).collect();
+        let src =
+            TypedImage::<F32>::from_pixels(self.width, self.height, pixels).map_err(|e| bad(&e))?;
+        let mut dst = TypedImage::<F32>::new(width, height);
+        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+        Resizer::new()
+            .resize_typed(&src, &mut dst, &options)
+            .map_err(|e| bad(&e))?;
+        Ok(Mask {
             width,
             height,
-            values,
-        }
+            values: dst.pixels().iter().map(|p| p.0).collect(),
+        })
     }
 }
 
