@@ -8,8 +8,11 @@
 //!
 //! ```text
 //! bash scripts/fetch-model.sh
-//! cargo bench -p imagemint-core --bench mask_speed -- [--model PATH] [--sizes 1024,640,512] [--runs 3]
+//! cargo bench -p imagemint-core --bench mask_speed -- [--model PATH] [--spec NAME] \
+//!     [--sizes 1024,640,512] [--runs 3]
 //! ```
+//! `--spec` is a built-in spec name (default `isnet-imgly`); `--sizes` defaults to the
+//! spec's own size for other specs.
 //! Threads: rayon's global pool (`RAYON_NUM_THREADS=1` for one).
 
 use std::time::{Duration, Instant};
@@ -27,8 +30,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .cloned()
     };
     let model_path = value("--model").map_or_else(default_model, Into::into);
+    let spec_name = value("--spec").unwrap_or_else(|| "isnet-imgly".into());
+    let base = ModelSpec::builtin(&spec_name).ok_or("unknown --spec")?;
+    let default_sizes = if spec_name.starts_with("isnet") {
+        "1024,640,512".to_string()
+    } else {
+        base.input_width.to_string()
+    };
     let sizes: Vec<u32> = value("--sizes")
-        .unwrap_or_else(|| "1024,640,512".into())
+        .unwrap_or(default_sizes)
         .split(',')
         .map(str::parse)
         .collect::<Result<_, _>>()?;
@@ -55,11 +65,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|n: &usize| *n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     println!("threads: {threads}, model: {}", model_path.display());
-    println!("| input | load | inference (median of {runs}) | IoU vs 1024² per photo |");
+    println!("| input | load | inference (median of {runs}) | IoU vs the spec's size per photo |");
     println!("| --- | ---: | ---: | --- |");
     let mut reference: Option<Vec<Mask>> = None;
+    let full = base.input_width;
     for side in sizes {
-        let spec = ModelSpec::isnet_imgly().with_input_size(side, side);
+        let spec = base.clone().with_input_size(side, side);
         let t = Instant::now();
         let model = MaskModel::from_bytes(&bytes, spec)?;
         let load = t.elapsed();
@@ -90,11 +101,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|(a, b)| format!("{:.4}", iou(a, b)))
                 .collect::<Vec<_>>()
                 .join(" / "),
-            None if side == 1024 => "reference".into(),
-            None => "— (put 1024 first)".into(),
+            None if side == full => "reference".into(),
+            None => format!("— (put {full} first)"),
         };
         println!("| {side}² | {} | {} | {ious} |", secs(load), secs(median));
-        if side == 1024 {
+        if side == full {
             reference = Some(masks);
         }
     }

@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-# The background-removal tests need the model, and ONNX Runtime as the reference.
-bash scripts/fetch-model.sh >/dev/null
+# The background-removal tests need the models, and ONNX Runtime as the reference.
+for model in medium u2netp u2net; do
+  bash scripts/fetch-model.sh "$model" >/dev/null
+done
 python3 -c "import onnxruntime, numpy" 2>/dev/null ||
   python3 -m pip install --quiet --disable-pip-version-check onnxruntime numpy
 cargo test --workspace --all-features --locked

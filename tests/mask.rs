@@ -10,19 +10,25 @@ use std::sync::{Arc, OnceLock};
 
 use common::*;
 use imagemint_core::{
-    DecodeOptions, Error, Format, Image, MaskModel, MaskOptions, MaskOutput, ModelSpec, Options,
-    Pipeline, decode,
+    Activation, DecodeOptions, Error, Format, Image, Mask, MaskModel, MaskOptions, MaskOutput,
+    ModelSpec, Options, Pipeline, decode,
 };
 
+/// The IS-Net model every test here uses.
 fn model_path() -> PathBuf {
+    fetched("isnet-fp16.onnx", "")
+}
+
+/// A model file `scripts/fetch-model.sh VARIANT` put in the cache.
+fn fetched(file: &str, variant: &str) -> PathBuf {
     let dir = std::env::var_os("IMAGEMINT_MODEL_DIR").map_or_else(
         || PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/imagemint/models"),
         PathBuf::from,
     );
-    let path = dir.join("isnet-fp16.onnx");
+    let path = dir.join(file);
     assert!(
         path.exists(),
-        "{} is missing: run `bash scripts/fetch-model.sh` (scripts/test.sh does)",
+        "{} is missing: run `bash scripts/fetch-model.sh {variant}` (scripts/test.sh does)",
         path.display()
     );
     path
@@ -42,8 +48,8 @@ fn photo(name: &str) -> Image {
     decode(&fixture(name), &DecodeOptions::default()).unwrap()
 }
 
-/// ONNX Runtime's answer for the same input tensor.
-fn onnx_runtime(input: &imagemint_core::InputTensor) -> Vec<f32> {
+/// ONNX Runtime's answer (the first output, raw) for the same input tensor.
+fn onnx_runtime(model: &std::path::Path, input: &imagemint_core::InputTensor) -> Vec<f32> {
     let dir = tempfile::tempdir().unwrap();
     let (tensor, out) = (dir.path().join("in.f32"), dir.path().join("out.f32"));
     let bytes: Vec<u8> = input.data.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -51,7 +57,7 @@ fn onnx_runtime(input: &imagemint_core::InputTensor) -> Vec<f32> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/ort-mask.py");
     let status = Command::new("python3")
         .arg(script)
-        .arg(model_path())
+        .arg(model)
         .arg(&tensor)
         .arg(input.width.to_string())
         .arg(input.height.to_string())
@@ -79,22 +85,31 @@ fn iou(a: &[f32], b: &[f32]) -> f64 {
     inter as f64 / union.max(1) as f64
 }
 
-#[test]
-fn tract_mask_matches_onnx_runtime() {
-    let model = model();
+/// Our mask against ONNX Runtime's for the same model file and input tensor.
+fn compare_with_onnx_runtime(path: &std::path::Path, model: &MaskModel) {
+    let spec = model.spec();
     for name in ["astronaut.png", "chelsea.png", "rocket.jpg"] {
         let input = model.input_tensor(&photo(name)).unwrap();
+        let (w, h) = (spec.input_width, spec.input_height);
+        let plane = w as usize * h as usize;
         assert_eq!(
             (input.width, input.height, input.data.len()),
-            (1024, 1024, 3 * 1024 * 1024)
+            (w, h, 3 * plane)
         );
         let ours = model.run(&input).unwrap();
-        assert_eq!((ours.width, ours.height), (1024, 1024));
-        // The IMG.LY spec uses the output as is (clamped to 0–1): do the same to ORT's.
-        let reference: Vec<f32> = onnx_runtime(&input)
-            .iter()
-            .map(|v| v.clamp(0.0, 1.0))
-            .collect();
+        assert_eq!((ours.width, ours.height), (w, h));
+        // The spec's activation, applied to ORT's raw output by hand.
+        let raw = onnx_runtime(path, &input);
+        let reference: Vec<f32> = match spec.activation {
+            Activation::None => raw.iter().map(|v| v.clamp(0.0, 1.0)).collect(),
+            Activation::MinMax => {
+                let lo = raw.iter().copied().fold(f32::INFINITY, f32::min);
+                let hi = raw.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                raw.iter().map(|v| (v - lo) / (hi - lo)).collect()
+            }
+            other => panic!("no reference for {other:?}"),
+        };
+        assert_eq!(reference.len(), plane);
         let mad = ours
             .values
             .iter()
@@ -103,18 +118,38 @@ fn tract_mask_matches_onnx_runtime() {
             .sum::<f64>()
             / reference.len() as f64;
         let iou = iou(&ours.values, &reference);
-        println!("{name}: mean abs difference {mad:.6}, IoU at 0.5 {iou:.5}");
-        // The issue asks for < 0.01 and ≥ 0.99; measured is ~1e-5 and ≥ 0.9999, so
+        let file = path.file_name().unwrap().to_string_lossy();
+        println!("{file} {name}: mean abs difference {mad:.6}, IoU at 0.5 {iou:.5}");
+        // The issue asks for < 0.01 and ≥ 0.99; measured is ≤ ~1e-5 and ≥ 0.9999, so
         // these tighter bounds catch a real regression.
-        assert!(mad < 0.001, "{name}: mean abs difference {mad}");
-        assert!(iou >= 0.999, "{name}: IoU {iou}");
-        // A real subject was found, not an empty or full mask.
+        assert!(mad < 0.001, "{file} {name}: mean abs difference {mad}");
+        assert!(iou >= 0.999, "{file} {name}: IoU {iou}");
+        // A real subject was found, not an empty or full mask (U²-Netp keeps only the
+        // rocket's body: 2% of that photo).
         let covered =
             ours.values.iter().filter(|v| **v >= 0.5).count() as f64 / reference.len() as f64;
         assert!(
-            (0.05..0.95).contains(&covered),
-            "{name}: {covered:.2} of the image is subject"
+            (0.01..0.95).contains(&covered),
+            "{file} {name}: {covered:.2} of the image is subject"
         );
+    }
+}
+
+#[test]
+fn tract_mask_matches_onnx_runtime() {
+    compare_with_onnx_runtime(&model_path(), &model());
+}
+
+/// The U²-Net family's built-in specs, with rembg's model files.
+#[test]
+fn u2net_specs_match_onnx_runtime() {
+    for (file, spec) in [
+        ("u2netp.onnx", ModelSpec::u2netp()),
+        ("u2net.onnx", ModelSpec::u2net()),
+    ] {
+        let path = fetched(file, file.trim_end_matches(".onnx"));
+        let model = MaskModel::from_path(&path, spec).unwrap();
+        compare_with_onnx_runtime(&path, &model);
     }
 }
 
@@ -185,30 +220,84 @@ fn other_outputs_and_crop_to_subject() {
     assert!(!blurred.color().has_alpha());
 }
 
+/// Edge refinement is for a mask blown up to a bigger photo. That case is made here with a
+/// known answer: the model's mask at the photo's own size is the reference; the same mask
+/// at a quarter of the size (as a 1024² mask is to a 12 MP photo), blown back up, is what
+/// refinement starts from. Where colour separates subject from background (the
+/// astronaut's hair, the cup, the rocket) it must come measurably closer to the reference,
+/// along the outline and over the whole picture; on the cat, whose fur has the colours of
+/// the blurred room behind it, it must at least do no real harm.
 #[test]
-fn refining_edges_changes_only_the_edges() {
-    let image = photo("astronaut.png");
+fn refining_edges_recovers_the_outline_of_an_upsampled_mask() {
     let model = model();
-    let raw = model.predict(&image).unwrap();
-    let run = |refine_edges: bool| {
-        let mut m = MaskOptions::default();
-        m.output = MaskOutput::MaskOnly;
-        m.refine_edges = refine_edges;
-        imagemint_core::apply_mask(image.clone(), &model, &m)
-            .unwrap()
-            .to_rgba8()
-    };
-    let (plain, refined) = (run(false), run(true));
-    let differ = plain
-        .chunks_exact(4)
-        .zip(refined.chunks_exact(4))
-        .filter(|(a, b)| a[0].abs_diff(b[0]) > 8)
-        .count();
-    let total = raw.values.len();
-    assert!(differ > 0, "refinement changed nothing");
+    // photo, largest allowed outline error and overall error, as fractions of plain
+    // upsampling's (measured: 0.84 / 0.90, 0.85 / 0.92, 0.96 / 0.97, 1.02 / 1.02)
+    for (name, outline_bound, overall_bound) in [
+        ("astronaut.png", 0.9, 0.95),
+        ("coffee.png", 0.9, 0.95),
+        ("rocket.jpg", 0.98, 0.99),
+        ("chelsea.png", 1.05, 1.05),
+    ] {
+        let image = photo(name);
+        let (w, h) = (image.width(), image.height());
+        let reference = model.predict(&image).unwrap();
+        let small = reference.resized(w / 4, h / 4).unwrap();
+        let plain = small.resized(w, h).unwrap();
+        let refined = small.refined(&image).unwrap();
+        assert_eq!((refined.width, refined.height), (w, h));
+
+        let uncertain = |v: f32| v > 0.02 && v < 0.98;
+        let outline: Vec<usize> = (0..reference.values.len())
+            .filter(|&i| uncertain(reference.values[i]) || uncertain(plain.values[i]))
+            .collect();
+        let error = |mask: &Mask, pixels: &mut dyn Iterator<Item = usize>| {
+            let (sum, n) = pixels.fold((0.0, 0usize), |(sum, n), i| {
+                let d = f64::from((mask.values[i] - reference.values[i]).abs());
+                (sum + d, n + 1)
+            });
+            sum / n as f64
+        };
+        let on_outline = |m: &Mask| error(m, &mut outline.iter().copied());
+        let overall = |m: &Mask| error(m, &mut (0..m.values.len()));
+        let (outline_ratio, overall_ratio) = (
+            on_outline(&refined) / on_outline(&plain),
+            overall(&refined) / overall(&plain),
+        );
+        println!(
+            "{name}: outline error {:.4} → {:.4} ({outline_ratio:.2}), overall {:.5} → {:.5} \
+             ({overall_ratio:.2}), {} outline pixels",
+            on_outline(&plain),
+            on_outline(&refined),
+            overall(&plain),
+            overall(&refined),
+            outline.len()
+        );
+        assert!(
+            outline_ratio < outline_bound,
+            "{name}: outline {outline_ratio:.3}"
+        );
+        assert!(
+            overall_ratio < overall_bound,
+            "{name}: overall {overall_ratio:.3}"
+        );
+    }
+
+    // The option runs the same refinement on the model's own mask.
+    let image = photo("chelsea.png");
+    let mut m = MaskOptions::default();
+    m.output = MaskOutput::MaskOnly;
+    m.refine_edges = true;
+    let via_option = imagemint_core::apply_mask(image.clone(), &model, &m)
+        .unwrap()
+        .to_rgba8();
+    let small = model.run(&model.input_tensor(&image).unwrap()).unwrap();
+    let expected = small.refined(&image).unwrap();
     assert!(
-        differ * 5 < total,
-        "refinement changed {differ} of {total} pixels: more than edges"
+        via_option
+            .chunks_exact(4)
+            .zip(&expected.values)
+            .all(|(p, v)| p[0] == (v * 255.0).round() as u8),
+        "--refine-edges is not Mask::refined"
     );
 }
 

@@ -170,7 +170,8 @@ pub(crate) struct Cli {
     #[arg(long, value_name = "T", help_heading = "Background removal")]
     mask_threshold: Option<f32>,
 
-    /// Refine the mask's edges with a guided filter on the full-resolution image.
+    /// Refine the mask's outline on the full-resolution photo's colours (helps photos
+    /// much larger than the model's input).
     #[arg(long, help_heading = "Background removal")]
     refine_edges: bool,
 

@@ -1,11 +1,12 @@
 //! The AI-mask stage: a segmentation model finds the subject; the mask is refined on the
 //! full-resolution image and applied as alpha, a new background, or a crop.
 
+mod fast_ops;
 mod graph;
 mod guided;
 mod model;
 
-use image::{DynamicImage, ImageBuffer, Luma, Rgb, Rgba};
+use image::{DynamicImage, ImageBuffer, Luma, Rgb, Rgba, RgbaImage};
 
 pub use model::{Activation, ChannelOrder, InputTensor, Mask, MaskModel, ModelSpec};
 
@@ -17,24 +18,48 @@ const SUBJECT_COVERAGE: f32 = 0.5;
 /// Applies `options` to `image` with the mask `model` finds in it.
 pub fn apply(image: Image, model: &MaskModel, options: &MaskOptions) -> Result<Image> {
     options.validate()?;
-    let mask = model.predict(&image)?;
-    Ok(apply_mask(image, mask.values, options))
+    let small = model.run(&model.input_tensor(&image)?)?;
+    let rgba = image.pixels.to_rgba8();
+    let mask = if options.refine_edges {
+        small.refined_on(&rgba)?
+    } else {
+        small.resized(image.width(), image.height())?
+    };
+    Ok(apply_mask(image, &rgba, mask.values, options))
 }
 
-/// The mask stage given per-pixel coverage `values` (0–1, row by row) for `image`.
-pub(crate) fn apply_mask(mut image: Image, mut values: Vec<f32>, options: &MaskOptions) -> Image {
-    let (w, h) = (image.width(), image.height());
-    let rgba = image.pixels.to_rgba8();
-    if options.refine_edges {
-        let guide: Vec<f32> = rgba
-            .pixels()
-            .map(|p| {
-                (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]))
-                    / 255.0
-            })
-            .collect();
-        values = guided::filter(&guide, &values, w as usize, h as usize);
+impl Mask {
+    /// This mask taken to `image`'s size with its edges refined on the image's colours (a
+    /// colour fast guided filter over the band where the mask is uncertain): where a
+    /// low-resolution mask is blown up to a large photo, its outline moves onto the
+    /// photo's own edges instead of staying a smooth ramp. See `docs/mask/`.
+    pub fn refined(&self, image: &Image) -> Result<Mask> {
+        self.refined_on(&image.pixels.to_rgba8())
     }
+
+    fn refined_on(&self, rgba: &RgbaImage) -> Result<Mask> {
+        let (w, h) = rgba.dimensions();
+        let full = self.resized(w, h)?;
+        // Image pixels per mask pixel: how far the upsampling smeared the outline.
+        let scale = (w as f32 / self.width as f32).max(h as f32 / self.height as f32);
+        let values = guided::refine(rgba.as_raw(), &full.values, w as usize, h as usize, scale);
+        Ok(Mask {
+            width: w,
+            height: h,
+            values,
+        })
+    }
+}
+
+/// The mask stage given per-pixel coverage `values` (0–1, row by row) for `image`, whose
+/// pixels `rgba` holds as 8-bit RGBA.
+pub(crate) fn apply_mask(
+    mut image: Image,
+    rgba: &RgbaImage,
+    mut values: Vec<f32>,
+    options: &MaskOptions,
+) -> Image {
+    let (w, h) = (image.width(), image.height());
     if let Some(t) = options.threshold {
         values
             .iter_mut()
@@ -47,7 +72,7 @@ pub(crate) fn apply_mask(mut image: Image, mut values: Vec<f32>, options: &MaskO
         .map(|(m, p)| m.clamp(0.0, 1.0) * f32::from(p[3]) / 255.0)
         .collect();
     let to_u8 = |v: f32| (v * 255.0).round() as u8;
-    let pixel_alpha = |x: u32, y: u32| alpha[(y * w + x) as usize];
+    let pixel_alpha = |x: u32, y: u32| alpha[y as usize * w as usize + x as usize];
 
     image.pixels = match options.output {
         MaskOutput::Cutout => DynamicImage::ImageRgba8(ImageBuffer::from_fn(w, h, |x, y| {
@@ -59,11 +84,11 @@ pub(crate) fn apply_mask(mut image: Image, mut values: Vec<f32>, options: &MaskO
         })),
         MaskOutput::Background(c) => {
             let bg = [c.r, c.g, c.b];
-            composite(&rgba, &alpha, |_, _, i| bg[i])
+            composite(rgba, &alpha, |_, _, i| bg[i])
         }
         MaskOutput::Blur(radius) => {
-            let blurred = image::imageops::fast_blur(&rgba, radius as f32 / 2.0);
-            composite(&rgba, &alpha, |x, y, i| blurred.get_pixel(x, y)[i])
+            let blurred = image::imageops::fast_blur(rgba, radius as f32 / 2.0);
+            composite(rgba, &alpha, |x, y, i| blurred.get_pixel(x, y)[i])
         }
     };
     if options.crop_to_subject
@@ -85,7 +110,7 @@ fn composite(
 ) -> DynamicImage {
     let w = fg.width();
     DynamicImage::ImageRgb8(ImageBuffer::from_fn(w, fg.height(), |x, y| {
-        let a = alpha[(y * w + x) as usize];
+        let a = alpha[y as usize * w as usize + x as usize];
         let p = fg.get_pixel(x, y);
         let mix =
             |i: usize| (f32::from(p[i]) * a + f32::from(bg(x, y, i)) * (1.0 - a)).round() as u8;
@@ -98,7 +123,7 @@ fn bounding_box(alpha: &[f32], w: u32, h: u32) -> Option<(u32, u32, u32, u32)> {
     let mut found: Option<(u32, u32, u32, u32)> = None;
     for y in 0..h {
         for x in 0..w {
-            if alpha[(y * w + x) as usize] >= SUBJECT_COVERAGE {
+            if alpha[y as usize * w as usize + x as usize] >= SUBJECT_COVERAGE {
                 found = Some(match found {
                     None => (x, y, x, y),
                     Some((x0, y0, x1, y1)) => (x0.min(x), y0.min(y), x1.max(x), y1.max(y)),
@@ -113,6 +138,11 @@ fn bounding_box(alpha: &[f32], w: u32, h: u32) -> Option<(u32, u32, u32, u32)> {
 mod tests {
     use super::*;
     use crate::Rgb as Colour;
+
+    fn masked(image: Image, values: Vec<f32>, options: &MaskOptions) -> Image {
+        let rgba = image.pixels.to_rgba8();
+        apply_mask(image, &rgba, values, options)
+    }
 
     fn image(w: u32, h: u32) -> Image {
         let rgba = (0..w * h)
@@ -166,16 +196,16 @@ mod tests {
     #[test]
     fn outputs_follow_the_mask() {
         let mask = square(40, 30, 10, 5, 12);
-        let cut = apply_mask(image(40, 30), mask.clone(), &options(MaskOutput::Cutout)).to_rgba8();
+        let cut = masked(image(40, 30), mask.clone(), &options(MaskOutput::Cutout)).to_rgba8();
         assert_eq!(cut[(5 * 40 + 10) * 4 + 3], 255, "subject opaque");
         assert_eq!(cut[3], 0, "background transparent");
 
-        let only = apply_mask(image(40, 30), mask.clone(), &options(MaskOutput::MaskOnly));
+        let only = masked(image(40, 30), mask.clone(), &options(MaskOutput::MaskOnly));
         assert!(!only.has_alpha());
         assert_eq!(only.to_rgba8()[(6 * 40 + 11) * 4], 255);
 
         let red = MaskOutput::Background(Colour { r: 255, g: 0, b: 0 });
-        let on_red = apply_mask(image(40, 30), mask, &options(red)).to_rgba8();
+        let on_red = masked(image(40, 30), mask, &options(red)).to_rgba8();
         assert_eq!(&on_red[..4], &[255, 0, 0, 255], "background replaced");
         assert_eq!(
             &on_red[(5 * 40 + 10) * 4..][..3],
@@ -188,15 +218,15 @@ mod tests {
         let mask = square(40, 30, 10, 5, 12);
         let mut o = options(MaskOutput::Cutout);
         o.crop_to_subject = true;
-        let tight = apply_mask(image(40, 30), mask.clone(), &o);
+        let tight = masked(image(40, 30), mask.clone(), &o);
         assert_eq!((tight.width(), tight.height()), (12, 12));
         o.padding = 3;
-        let padded = apply_mask(image(40, 30), mask.clone(), &o);
+        let padded = masked(image(40, 30), mask.clone(), &o);
         assert_eq!((padded.width(), padded.height()), (18, 18));
         o.padding = 100; // clamped to the image
-        let all = apply_mask(image(40, 30), mask, &o);
+        let all = masked(image(40, 30), mask, &o);
         assert_eq!((all.width(), all.height()), (40, 30));
-        let nothing = apply_mask(image(40, 30), vec![0.0; 1200], &o);
+        let nothing = masked(image(40, 30), vec![0.0; 1200], &o);
         assert_eq!(
             (nothing.width(), nothing.height()),
             (40, 30),
@@ -209,10 +239,10 @@ mod tests {
         let soft = vec![0.3; 16];
         let mut o = options(MaskOutput::Cutout);
         o.threshold = Some(0.25);
-        let hard = apply_mask(image(4, 4), soft.clone(), &o).to_rgba8();
+        let hard = masked(image(4, 4), soft.clone(), &o).to_rgba8();
         assert!(hard.iter().skip(3).step_by(4).all(|&a| a == 255));
         o.threshold = None;
-        let kept = apply_mask(image(4, 4), soft, &o).to_rgba8();
+        let kept = masked(image(4, 4), soft, &o).to_rgba8();
         assert!(kept.iter().skip(3).step_by(4).all(|&a| a == 77));
     }
 }

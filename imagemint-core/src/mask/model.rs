@@ -8,7 +8,7 @@ use std::sync::Arc;
 use image::DynamicImage;
 use tract_onnx::prelude::*;
 
-use super::graph;
+use super::{fast_ops, graph};
 use crate::{Error, Image, Result};
 
 /// How a model's raw output becomes a 0–1 mask.
@@ -384,9 +384,10 @@ fn load(bytes: &[u8], spec: &ModelSpec) -> Result<Arc<TypedRunnableModel>> {
     let knobs =
         tract_onnx::tract_core::knobs::KnobScope::new([("TRACT_DISABLE_DIRECT_SPATIAL", "true")])
             .map_err(model_error)?;
-    let optimised = knobs
+    let mut optimised = knobs
         .enter(|| typed.into_optimized())
         .map_err(model_error)?;
+    fast_ops::speed_up(&mut optimised).map_err(model_error)?;
     let options = RunOptions {
         executor: Some(executor()),
         ..RunOptions::default()
