@@ -111,7 +111,11 @@ fn on_green(image: &Image, mask: &Mask, [x0, y0, dw, dh]: [u32; 4]) -> RgbImage 
     })
 }
 
+/// Where `scripts/fetch-model.sh` puts IS-Net (`IMAGEMINT_MODEL_DIR` or the user cache).
 fn default_model() -> PathBuf {
-    let home = std::env::var_os("HOME").unwrap_or_default();
-    Path::new(&home).join(".cache/imagemint/models/isnet-fp16.onnx")
+    let dir = std::env::var_os("IMAGEMINT_MODEL_DIR").map_or_else(
+        || Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cache/imagemint/models"),
+        PathBuf::from,
+    );
+    dir.join("isnet-fp16.onnx")
 }

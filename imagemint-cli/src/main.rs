@@ -251,8 +251,8 @@ fn pipeline(cli: &Cli, options: Options) -> Result<Pipeline> {
         Some(side) => spec.with_input_size(side, side),
         None => spec,
     };
-    let model = MaskModel::from_path(&path, spec).with_context(|| path.display().to_string())?;
     keep_freed_memory();
+    let model = MaskModel::from_path(&path, spec).with_context(|| path.display().to_string())?;
     Ok(pipeline.with_model(Arc::new(model)))
 }
 
@@ -261,11 +261,16 @@ fn pipeline(cli: &Cli, options: Options) -> Result<Pipeline> {
 /// on every image: about a fifth of the inference time on our benchmark machine
 /// (benches/README.md). With the mask stage on, this program keeps freed memory for reuse
 /// instead, at the price of a higher peak. The library leaves the allocator to the program.
+///
+/// Inference runs on rayon's threads, and glibc's per-thread arenas map anything over
+/// their 64 MB heaps whatever `M_MMAP_MAX` says, so every thread shares the main arena.
+/// Called before any of those threads exists.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keep_freed_memory() {
     // SAFETY: mallopt only changes glibc's allocation policy and is safe to call at any
     // time; a refused setting leaves the default in place.
     unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
         libc::mallopt(libc::M_MMAP_MAX, 0);
         libc::mallopt(libc::M_TRIM_THRESHOLD, libc::c_int::MAX);
     }

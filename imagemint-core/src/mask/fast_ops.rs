@@ -33,7 +33,10 @@ pub(super) fn speed_up(model: &mut TypedModel) -> TractResult<usize> {
                 .map(|op| TypedModelPatch::replace_single_op(model, node, &node.inputs, op))
         } else if let Some(resize) = node.op_as::<Resize>() {
             let output = model.outlet_fact(OutletId::new(id, 0))?;
-            PlaneResize::fitting(resize, model, node, x, output)?
+            // A resize this module cannot read is left to tract.
+            PlaneResize::fitting(resize, model, node, x, output)
+                .ok()
+                .flatten()
                 .map(|op| TypedModelPatch::replace_single_op(model, node, &node.inputs[..1], op))
         } else if let Some(concat) = node.op_as::<TypedConcat>() {
             ChannelConcat::fitting(concat, &input_facts)
@@ -50,11 +53,11 @@ pub(super) fn speed_up(model: &mut TypedModel) -> TractResult<usize> {
     Ok(replaced)
 }
 
-/// The concrete `[1, C, H, W]` shape of an f32 fact, if it is one.
+/// The concrete `[1, C, H, W]` shape of a non-empty f32 fact, if it is one.
 fn nchw(fact: &TypedFact) -> Option<[usize; 4]> {
     let shape = fact.shape.as_concrete()?;
     match (fact.datum_type, shape) {
-        (DatumType::F32, &[n, c, h, w]) if n == 1 => Some([n, c, h, w]),
+        (DatumType::F32, &[1, c, h, w]) if c > 0 && h > 0 && w > 0 => Some([1, c, h, w]),
         _ => None,
     }
 }
@@ -145,7 +148,8 @@ impl EvalOp for PlanePad {
         let out = output_tensor(&[*n, *c, oh, ow], |out| {
             for_each_plane(out, oh * ow, |p, plane| {
                 let src = &src[p * h * w..][..h * w];
-                if self.value != 0.0 {
+                // The output starts as +0.0; any other value (even −0.0) is written.
+                if self.value.to_bits() != 0 {
                     plane.fill(self.value);
                 }
                 for (y, row) in src.chunks_exact(*w).enumerate() {
@@ -178,9 +182,10 @@ impl TypedOp for PlanePad {
 struct PlaneResize {
     input: [usize; 4],
     output: [usize; 4],
-    /// For each output row, then each output column: the two source taps and weights.
-    rows: Taps,
-    columns: Taps,
+    /// For each output row, then each output column: the two source taps and weights;
+    /// `None` for an axis tract leaves alone (copied, not summed).
+    rows: Option<Taps>,
+    columns: Option<Taps>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -190,14 +195,6 @@ struct Taps {
 }
 
 impl Taps {
-    /// Identity taps, for an axis tract leaves alone.
-    fn identity(len: usize) -> Self {
-        Self {
-            indices: (0..len).map(|i| [i, i]).collect(),
-            weights: vec![[1.0, 0.0]; len],
-        }
-    }
-
     fn from_plan(plan: &AxisPlan) -> Option<Self> {
         if plan.window != 2 || plan.extrapolated.iter().any(|e| *e) {
             return None;
@@ -250,8 +247,8 @@ impl PlaneResize {
             // Scales computed at run time: not a case planned here.
             Some(None) => return Ok(None),
             Some(Some(s)) if s.len() == 4 => {
-                let s = s.cast_to::<f32>()?;
-                let s = s.try_as_plain_ram()?.as_slice::<f32>()?;
+                // tract's eval reads the scales as f32 and fails on anything else.
+                let s = s.try_as_plain_ram()?.as_slice::<f32>()?.to_vec();
                 [s[0], s[1], s[2], s[3]]
             }
             _ => [0, 1, 2, 3].map(|a| out[a] as f32 / input[a] as f32),
@@ -260,11 +257,12 @@ impl PlaneResize {
         if !untouched(0) || !untouched(1) {
             return Ok(None);
         }
+        // Some(None): an axis tract skips; None: a plan this op cannot run.
         let taps = |a: usize| {
             if untouched(a) {
-                Some(Taps::identity(out[a]))
+                Some(None)
             } else {
-                Taps::from_plan(&resize.plan_axis(scales[a], input[a], out[a]))
+                Taps::from_plan(&resize.plan_axis(scales[a], input[a], out[a])).map(Some)
             }
         };
         let (Some(rows), Some(columns)) = (taps(2), taps(3)) else {
@@ -308,16 +306,25 @@ impl EvalOp for PlaneResize {
                 // result is the same to the bit.
                 let mut row = vec![0.0f32; w];
                 for (y, out_row) in plane.chunks_exact_mut(ow).enumerate() {
-                    row.fill(0.0);
-                    for (sy, wy) in self.rows.at(y) {
-                        if wy != 0.0 {
-                            let line = &src[sy * w..][..w];
-                            row.iter_mut().zip(line).for_each(|(v, s)| *v += wy * s);
+                    match &self.rows {
+                        None => row.copy_from_slice(&src[y * w..][..w]),
+                        Some(rows) => {
+                            row.fill(0.0);
+                            for (sy, wy) in rows.at(y) {
+                                if wy != 0.0 {
+                                    let line = &src[sy * w..][..w];
+                                    row.iter_mut().zip(line).for_each(|(v, s)| *v += wy * s);
+                                }
+                            }
                         }
                     }
+                    let Some(columns) = &self.columns else {
+                        out_row.copy_from_slice(&row);
+                        continue;
+                    };
                     for (x, v) in out_row.iter_mut().enumerate() {
                         let mut sum = 0.0;
-                        for (sx, wx) in self.columns.at(x) {
+                        for (sx, wx) in columns.at(x) {
                             if wx != 0.0 {
                                 sum += wx * row[sx];
                             }
@@ -382,6 +389,7 @@ impl EvalOp for ChannelConcat {
             bail!("ChannelConcat takes rank-4 inputs");
         };
         let (n, h, w) = (*n, *h, *w);
+        ensure!(n == 1, "ChannelConcat planned for a batch of one");
         let plane = h * w;
         let mut planes = vec![]; // (input, plane within it) per output plane
         for (i, input) in inputs.iter().enumerate() {
@@ -417,17 +425,31 @@ impl TypedOp for ChannelConcat {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tract_onnx::tract_core::ops::nn::resize::CoordTransformer;
+    use tract_onnx::tract_core::ops::nn::resize::{CoordTransformer, Nearest};
 
-    /// A `[1, c, h, w]` map of varied, non-round values.
+    /// A `[1, c, h, w]` map of varied, non-round values, with some −0.0 among them.
     fn map(c: usize, h: usize, w: usize, seed: u32) -> Tensor {
         let data: Vec<f32> = (0..c * h * w)
             .map(|i| {
-                ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) % 10_007) as f32 / 997.0
-                    - 5.0
+                let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) % 10_007;
+                if v.is_multiple_of(7) {
+                    -0.0
+                } else {
+                    v as f32 / 997.0 - 5.0
+                }
             })
             .collect();
         Tensor::from_shape(&[1, c, h, w], &data).unwrap()
+    }
+
+    /// The tensor's shape and the bits of its values: equal means identical to the bit.
+    fn bits(t: &Tensor) -> (Vec<usize>, Vec<u32>) {
+        let values = t.try_as_plain_ram().unwrap();
+        let values = values.as_slice::<f32>().unwrap();
+        (
+            t.shape().to_vec(),
+            values.iter().map(|v| v.to_bits()).collect(),
+        )
     }
 
     /// Runs a one-op model built by `wire` on `inputs`, before and after `speed_up`, and
@@ -464,7 +486,7 @@ mod tests {
 
     #[test]
     fn plane_pad_is_tract_pad() {
-        for value in [0.0f32, -1.5] {
+        for value in [0.0f32, -0.0, -1.5] {
             let pad = Pad::new(
                 vec![(0, 0), (0, 0), (2, 1), (3, 4)],
                 PadMode::Constant(Arc::new(value.into())),
@@ -473,42 +495,51 @@ mod tests {
                 Ok(m.wire_node("pad", pad.clone(), x)?[0])
             });
             assert_eq!(n, 1);
-            assert_eq!(tract, ours);
+            assert_eq!(bits(&tract), bits(&ours), "pad value {value}");
         }
-        // Padding the channel axis is not ours to do.
+        // Padding the channel axis, or an empty map, is left to tract.
         let pad = Pad::new(vec![(0, 0), (1, 0), (1, 1), (1, 1)], PadMode::default());
         let (tract, ours, n) = before_and_after(&[map(2, 4, 4, 2)], |m, x| {
             Ok(m.wire_node("pad", pad.clone(), x)?[0])
         });
-        assert_eq!((n, tract), (0, ours));
+        assert_eq!((n, bits(&tract)), (0, bits(&ours)));
+        let pad = Pad::new(vec![(0, 0), (0, 0), (1, 1), (1, 1)], PadMode::default());
+        let (tract, ours, n) = before_and_after(&[map(2, 3, 0, 2)], |m, x| {
+            Ok(m.wire_node("pad", pad.clone(), x)?[0])
+        });
+        assert_eq!((n, bits(&tract)), (0, bits(&ours)));
     }
 
     #[test]
     fn plane_resize_is_tract_resize() {
+        use {CoordTransformer as Coord, Interpolator as Interp};
+        // Interpolation, coordinates, nearest mode, output size [H, W].
         let cases = [
             (
-                Interpolator::Linear,
-                CoordTransformer::PytorchHalfPixel,
+                Interp::Linear,
+                Coord::PytorchHalfPixel,
+                Nearest::Floor,
                 [8i64, 10],
             ),
-            (Interpolator::Linear, CoordTransformer::HalfPixel, [16, 20]),
+            (Interp::Linear, Coord::HalfPixel, Nearest::Floor, [16, 20]),
+            (Interp::Linear, Coord::AlignCorners, Nearest::Floor, [13, 7]),
+            (Interp::Linear, Coord::Asymmetric, Nearest::Floor, [3, 4]),
+            (Interp::Nearest, Coord::Asymmetric, Nearest::Floor, [10, 15]),
             (
-                Interpolator::Linear,
-                CoordTransformer::AlignCorners,
-                [13, 7],
+                Interp::Nearest,
+                Coord::HalfPixel,
+                Nearest::RoundPreferCeil,
+                [7, 9],
             ),
-            (Interpolator::Linear, CoordTransformer::Asymmetric, [3, 4]),
-            (
-                Interpolator::Nearest,
-                CoordTransformer::Asymmetric,
-                [10, 15],
-            ),
+            // One axis only: the other is copied, as tract skips it.
+            (Interp::Linear, Coord::HalfPixel, Nearest::Floor, [5, 12]),
+            (Interp::Linear, Coord::HalfPixel, Nearest::Floor, [11, 6]),
         ];
-        for (interpolator, coord_transformer, [oh, ow]) in cases {
+        for (interpolator, coord_transformer, nearest, [oh, ow]) in cases {
             let resize = Resize {
                 coord_transformer,
                 interpolator,
-                nearest: tract_onnx::tract_core::ops::nn::resize::Nearest::Floor,
+                nearest,
                 optional_scales_input: None,
                 optional_sizes_input: Some(1),
             };
@@ -519,8 +550,30 @@ mod tests {
             });
             assert_eq!(n, 1, "{resize:?}");
             assert_eq!(tract.shape(), [1, 4, oh as usize, ow as usize]);
-            assert_eq!(tract, ours, "{resize:?}");
+            assert_eq!(bits(&tract), bits(&ours), "{resize:?} to {oh}×{ow}");
         }
+        // Constant scales rather than sizes, as IS-Net's 2× upsamplings come.
+        let resize = Resize {
+            coord_transformer: Coord::PytorchHalfPixel,
+            interpolator: Interp::Linear,
+            nearest: Nearest::Floor,
+            optional_scales_input: Some(1),
+            optional_sizes_input: None,
+        };
+        let scales = tensor1(&[1.0f32, 1.0, 2.0, 2.5]);
+        let (tract, ours, n) = before_and_after(&[map(3, 4, 6, 7)], |m, x| {
+            let scales = m.add_const("scales", scales.clone())?;
+            Ok(m.wire_node("resize", resize.clone(), &[x[0], scales])?[0])
+        });
+        assert_eq!((n, tract.shape()), (1, &[1, 3, 8, 15][..]));
+        assert_eq!(bits(&tract), bits(&ours));
+        // Resizing channels is left to tract.
+        let scales = tensor1(&[1.0f32, 2.0, 2.0, 2.0]);
+        let (tract, ours, n) = before_and_after(&[map(3, 4, 6, 7)], |m, x| {
+            let scales = m.add_const("scales", scales.clone())?;
+            Ok(m.wire_node("resize", resize.clone(), &[x[0], scales])?[0])
+        });
+        assert_eq!((n, bits(&tract)), (0, bits(&ours)));
     }
 
     #[test]
@@ -530,11 +583,11 @@ mod tests {
             Ok(m.wire_node("concat", TypedConcat { axis: 1 }, x)?[0])
         });
         assert_eq!((n, tract.shape()), (1, &[1, 6, 3, 5][..]));
-        assert_eq!(tract, ours);
+        assert_eq!(bits(&tract), bits(&ours));
         // Along the width: left to tract.
         let (tract, ours, n) = before_and_after(&inputs[..1], |m, x| {
             Ok(m.wire_node("concat", TypedConcat { axis: 3 }, &[x[0], x[0]])?[0])
         });
-        assert_eq!((n, tract), (0, ours));
+        assert_eq!((n, bits(&tract)), (0, bits(&ours)));
     }
 }

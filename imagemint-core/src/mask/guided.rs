@@ -17,8 +17,8 @@
 //!   gives fur or whiskers, and all certain regions, keep the model's values;
 //! - a small regularisation, so the fit follows the colours closely instead of blurring.
 //!
-//! The linear coefficients are fitted on a grid as coarse as the mask itself (the "fast"
-//! part) and applied at full resolution with the full-resolution colours.
+//! The linear coefficients are fitted on a grid about half as coarse as the mask (the
+//! "fast" part) and applied at full resolution with the full-resolution colours.
 
 /// Window radius at full resolution, per unit of upsampling (full-resolution pixels per
 /// mask pixel).
@@ -42,13 +42,51 @@ pub(crate) fn refine(rgba: &[u8], mask: &[f32], w: usize, h: usize, scale: f32) 
     let grid = Grid::new(w, h, step);
     let r = (radius / step).max(1);
 
+    let coefficients = fit(&grid, rgba, mask, r);
+
+    // Full resolution: q = ā·I + b̄, with the coefficients upsampled bilinearly, blended
+    // into the mask by the band's weight.
+    let columns: Vec<(usize, usize, f32)> = (0..w).map(|x| grid.tap(x, grid.w)).collect();
+    let mut out = vec![0.0; w * h];
+    for (y, row) in out.chunks_exact_mut(w).enumerate() {
+        let (y0, y1, fy) = grid.tap(y, grid.h);
+        for (x, q) in row.iter_mut().enumerate() {
+            let (x0, x1, fx) = columns[x];
+            let at = |v: &[f32]| {
+                let top = v[y0 * grid.w + x0] * (1.0 - fx) + v[y0 * grid.w + x1] * fx;
+                let bottom = v[y1 * grid.w + x0] * (1.0 - fx) + v[y1 * grid.w + x1] * fx;
+                top * (1.0 - fy) + bottom * fy
+            };
+            let i = y * w + x;
+            let m = mask[i];
+            let weight = at(&coefficients[4]);
+            *q = if weight <= 0.0 {
+                m
+            } else {
+                let px = &rgba[i * 4..i * 4 + 3];
+                let fitted = at(&coefficients[0]) * f32::from(px[0]) / 255.0
+                    + at(&coefficients[1]) * f32::from(px[1]) / 255.0
+                    + at(&coefficients[2]) * f32::from(px[2]) / 255.0
+                    + at(&coefficients[3]);
+                m + weight * (fitted.clamp(0.0, 1.0) - m)
+            };
+        }
+    }
+    out
+}
+
+/// The window-averaged coefficients on the grid: ā for red, green and blue, b̄, and the
+/// outline weight. The window statistics (about 20 grid-sized buffers) are dropped here,
+/// before the full-resolution pass.
+fn fit(grid: &Grid, rgba: &[u8], mask: &[f32], r: usize) -> [Vec<f32>; 5] {
     // Block means of the guide and the mask on the grid.
     let mut colour = [
         grid.subsample(|i| f32::from(rgba[i * 4]) / 255.0),
         grid.subsample(|i| f32::from(rgba[i * 4 + 1]) / 255.0),
         grid.subsample(|i| f32::from(rgba[i * 4 + 2]) / 255.0),
     ];
-    let p = grid.subsample(|i| mask[i]);
+    // A non-finite value would spread through the running sums along its whole row.
+    let p = grid.subsample(|i| if mask[i].is_finite() { mask[i] } else { 0.0 });
 
     // Window statistics: means, the colour covariance (6 unique terms) and the
     // colour–mask covariance.
@@ -96,43 +134,13 @@ pub(crate) fn refine(rgba: &[u8], mask: &[f32], w: usize, h: usize, scale: f32) 
         .iter()
         .map(|&span| f32::from(u8::from(span >= EDGE_SPAN)))
         .collect();
-    let coefficients = [
+    [
         grid.box_mean(&a[0], r),
         grid.box_mean(&a[1], r),
         grid.box_mean(&a[2], r),
         grid.box_mean(&b, r),
         grid.box_mean(&band, r),
-    ];
-
-    // Full resolution: q = ā·I + b̄, with the coefficients upsampled bilinearly, blended
-    // into the mask by the band's weight.
-    let columns: Vec<(usize, usize, f32)> = (0..w).map(|x| grid.tap(x, grid.w)).collect();
-    let mut out = vec![0.0; w * h];
-    for (y, row) in out.chunks_exact_mut(w).enumerate() {
-        let (y0, y1, fy) = grid.tap(y, grid.h);
-        for (x, q) in row.iter_mut().enumerate() {
-            let (x0, x1, fx) = columns[x];
-            let at = |v: &[f32]| {
-                let top = v[y0 * grid.w + x0] * (1.0 - fx) + v[y0 * grid.w + x1] * fx;
-                let bottom = v[y1 * grid.w + x0] * (1.0 - fx) + v[y1 * grid.w + x1] * fx;
-                top * (1.0 - fy) + bottom * fy
-            };
-            let i = y * w + x;
-            let m = mask[i];
-            let weight = at(&coefficients[4]);
-            *q = if weight <= 0.0 {
-                m
-            } else {
-                let px = &rgba[i * 4..i * 4 + 3];
-                let fitted = at(&coefficients[0]) * f32::from(px[0]) / 255.0
-                    + at(&coefficients[1]) * f32::from(px[1]) / 255.0
-                    + at(&coefficients[2]) * f32::from(px[2]) / 255.0
-                    + at(&coefficients[3]);
-                m + weight * (fitted.clamp(0.0, 1.0) - m)
-            };
-        }
-    }
-    out
+    ]
 }
 
 /// `x` in `Σx = v` for a symmetric positive definite 3×3 `Σ` (Cramer's rule).

@@ -29,10 +29,11 @@ pub fn apply(image: Image, model: &MaskModel, options: &MaskOptions) -> Result<I
 }
 
 impl Mask {
-    /// This mask taken to `image`'s size with its edges refined on the image's colours (a
-    /// colour fast guided filter over the band where the mask is uncertain): where a
-    /// low-resolution mask is blown up to a large photo, its outline moves onto the
-    /// photo's own edges instead of staying a smooth ramp. See `docs/mask/`.
+    /// This mask taken to `image`'s size with its outline refined on the image's colours
+    /// (a colour fast guided filter, applied only where the mask crosses from background
+    /// to subject): where a low-resolution mask is blown up to a large photo, its outline
+    /// moves onto the photo's own edges instead of staying a smooth ramp. See
+    /// `docs/mask/`. An error if the mask's values do not fill its size.
     pub fn refined(&self, image: &Image) -> Result<Mask> {
         self.refined_on(&image.pixels.to_rgba8())
     }

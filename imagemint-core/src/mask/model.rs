@@ -106,13 +106,14 @@ impl ModelSpec {
         Self::square(1024, [0.5; 3], [1.0; 3], Activation::MinMax)
     }
 
-    /// U²-Net (rembg's `u2net.onnx`): 320², ImageNet mean/std, min-max output. Untested:
-    /// no model file is available to the test suite.
+    /// U²-Net (rembg's `u2net.onnx`): 320², ImageNet mean/std, min-max output. Tested
+    /// against ONNX Runtime with rembg's file (`scripts/fetch-model.sh u2net`).
     pub fn u2net() -> Self {
         Self::square(320, IMAGENET_MEAN, IMAGENET_STD, Activation::MinMax)
     }
 
-    /// U²-Netp, the small U²-Net: same contract as [`ModelSpec::u2net`]. Untested.
+    /// U²-Netp, the small U²-Net: same contract as [`ModelSpec::u2net`]. Tested against
+    /// ONNX Runtime with rembg's file (`scripts/fetch-model.sh u2netp`).
     pub fn u2netp() -> Self {
         Self::u2net()
     }
@@ -451,10 +452,18 @@ impl Mask {
         use fast_image_resize::{
             FilterType, ResizeAlg, ResizeOptions, Resizer, images::TypedImage, pixels::F32,
         };
+        let bad = |e: &dyn std::fmt::Display| Error::invalid("mask", e.to_string());
+        if self.values.len() as u64 != u64::from(self.width) * u64::from(self.height) {
+            return Err(bad(&format_args!(
+                "{} values for a {}×{} mask",
+                self.values.len(),
+                self.width,
+                self.height
+            )));
+        }
         if (self.width, self.height) == (width, height) {
             return Ok(self.clone());
         }
-        let bad = |e: &dyn std::fmt::Display| Error::invalid("mask", e.to_string());
         let pixels = self.values.iter().map(|v| F32::new(*v)).collect();
         let src =
             TypedImage::<F32>::from_pixels(self.width, self.height, pixels).map_err(|e| bad(&e))?;
