@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (real photos, hostile input, limits, background
-# removal checked against ONNX Runtime), CLI and doc tests, with every feature on. The
-# same command CI runs.
+# removal checked against ONNX Runtime), CLI and doc tests, with every feature on; then
+# builds the npm package (WebAssembly) and runs its Node tests against the native
+# command. The same command CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -12,3 +13,7 @@ done
 python3 -c "import onnxruntime, numpy" 2>/dev/null ||
   python3 -m pip install --quiet --disable-pip-version-check onnxruntime numpy
 cargo test --workspace --all-features --locked
+# The npm package: built for wasm32, then checked in Node against the `imagemint` command
+# that cargo test just built.
+bash imagemint-wasm/build.sh
+IMAGEMINT_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/imagemint" npm --prefix imagemint-wasm test

@@ -27,19 +27,6 @@ use yuv::{YuvPlanarImage, YuvRange, YuvStandardMatrix};
 use crate::decode::{Decoded, check_limits};
 use crate::{Error, ImageFormat, Limits, Metadata, Result};
 
-/// Whether `input` starts with an ISO-BMFF `ftyp` box that lists an AVIF brand.
-pub(crate) fn is_avif(input: &[u8]) -> bool {
-    if input.len() < 16 || &input[4..8] != b"ftyp" {
-        return false;
-    }
-    let size = u32::from_be_bytes([input[0], input[1], input[2], input[3]]) as usize;
-    let ftyp = &input[..size.clamp(16, input.len())];
-    // Major brand at 8..12, minor version at 12..16, then compatible brands.
-    std::iter::once(&ftyp[8..12])
-        .chain(ftyp[16..].chunks_exact(4))
-        .any(|brand| brand == b"avif" || brand == b"avis")
-}
-
 fn err(e: impl Into<crate::error::BoxError>) -> Error {
     Error::decode(ImageFormat::Avif, e)
 }

@@ -5,12 +5,14 @@ use std::io::Cursor;
 
 use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, metadata::Orientation};
 
-use crate::{DecodeOptions, Error, Image, ImageFormat, Limits, Metadata, Result, avif, exif};
+#[cfg(not(target_family = "wasm"))]
+use crate::avif;
+use crate::{DecodeOptions, Error, Image, ImageFormat, Limits, Metadata, Result, exif};
 
 /// The format of `input`, judged from its first bytes only; `None` if imagemint cannot
 /// read it.
 pub fn sniff(input: &[u8]) -> Option<ImageFormat> {
-    if avif::is_avif(input) {
+    if is_avif(input) {
         return Some(ImageFormat::Avif);
     }
     match image::guess_format(input).ok()? {
@@ -24,6 +26,19 @@ pub fn sniff(input: &[u8]) -> Option<ImageFormat> {
     }
 }
 
+/// Whether `input` starts with an ISO-BMFF `ftyp` box that lists an AVIF brand.
+fn is_avif(input: &[u8]) -> bool {
+    if input.len() < 16 || &input[4..8] != b"ftyp" {
+        return false;
+    }
+    let size = u32::from_be_bytes([input[0], input[1], input[2], input[3]]) as usize;
+    let ftyp = &input[..size.clamp(16, input.len())];
+    // Major brand at 8..12, minor version at 12..16, then compatible brands.
+    std::iter::once(&ftyp[8..12])
+        .chain(ftyp[16..].chunks_exact(4))
+        .any(|brand| brand == b"avif" || brand == b"avis")
+}
+
 /// Decodes `input` (any format [`sniff`] recognises) into an [`Image`].
 ///
 /// Dimensions are checked against `options.limits` from the header, before the pixel
@@ -35,7 +50,16 @@ pub fn decode(input: &[u8], options: &DecodeOptions) -> Result<Image> {
     let limits = &options.limits;
     let decoded = match image_rs_format(format) {
         Some(image_format) => decode_with_image(input, format, image_format, limits)?,
+        #[cfg(not(target_family = "wasm"))]
         None => avif::decode(input, limits)?,
+        #[cfg(target_family = "wasm")]
+        None => {
+            return Err(Error::UnsupportedFormat {
+                what: "AVIF decoding in the WebAssembly build (its AV1 decoder, rav1d, \
+                       does not build for wasm32)"
+                    .into(),
+            });
+        }
     };
     let Decoded {
         mut pixels,

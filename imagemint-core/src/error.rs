@@ -76,6 +76,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// A stable name for the variant, for bindings that map errors onto their own types
+    /// (`"unsupportedFormat"`, `"decode"`, `"limitsExceeded"`, `"invalidOptions"`,
+    /// `"model"`, `"inference"`, `"encode"`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::UnsupportedFormat { .. } => "unsupportedFormat",
+            Error::Decode { .. } => "decode",
+            Error::LimitsExceeded { .. } => "limitsExceeded",
+            Error::InvalidOptions { .. } => "invalidOptions",
+            Error::Model { .. } => "model",
+            Error::Inference { .. } => "inference",
+            Error::Encode { .. } => "encode",
+        }
+    }
+
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidOptions {
             field,

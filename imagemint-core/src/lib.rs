@@ -34,6 +34,20 @@
 #![warn(missing_docs)]
 #![deny(unreachable_pub)]
 
+/// Adds a hand-written TypeScript declaration to imagemint-wasm's `.d.ts`, for the few
+/// types whose serde form is not their Rust shape (tsify derives the rest).
+macro_rules! typescript_decl {
+    ($decl:expr) => {
+        #[cfg(feature = "typescript")]
+        const _: () = {
+            #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+            const TYPESCRIPT: &'static str = $decl;
+        };
+    };
+}
+pub(crate) use typescript_decl;
+
+#[cfg(not(target_family = "wasm"))]
 mod avif;
 mod decode;
 mod encode;
@@ -44,6 +58,8 @@ mod image;
 mod mask;
 mod options;
 mod transform;
+#[cfg(any(test, all(target_family = "wasm", target_os = "unknown")))]
+mod wasm_libc;
 
 use web_time::Instant;
 
@@ -85,6 +101,7 @@ pub struct Output {
     derive(serde::Serialize, serde::Deserialize),
     serde(rename_all = "camelCase")
 )]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[non_exhaustive]
 pub struct Report {
     /// Format of the input.
@@ -114,6 +131,7 @@ pub struct Report {
     derive(serde::Serialize, serde::Deserialize),
     serde(rename_all = "camelCase")
 )]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[non_exhaustive]
 pub struct Timings {
     /// Decoding, including orientation.

@@ -31,6 +31,10 @@ macro_rules! named_enum {
             $( $(#[$vmeta])* $variant, )+
         }
 
+        crate::typescript_decl!(concat!(
+            "export type ", stringify!($name), " =", $(" \"", $s, "\" |",)+ " never;"
+        ));
+
         impl $name {
             /// The name of every value, as `FromStr`, `Display` and serde use them.
             pub const NAMES: &'static [&'static str] = &[$($s),+];
@@ -108,6 +112,7 @@ macro_rules! options_struct {
             derive(serde::Serialize, serde::Deserialize),
             serde(rename_all = "camelCase", deny_unknown_fields, default)
         )]
+        #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
         pub struct $name { $($body)* }
     };
 }
@@ -311,6 +316,8 @@ options_struct! {
         pub height: u32,
     }
 }
+
+crate::typescript_decl!("export type Rotation = 0 | 90 | 180 | 270;");
 
 /// Clockwise rotation by a multiple of 90°. In serde and on the command line it is the
 /// number of degrees: `0`, `90`, `180` or `270`.
@@ -620,6 +627,8 @@ named_enum! {
     }
 }
 
+crate::typescript_decl!("/** 0 (fastest) to 10 (smallest files). */\nexport type Effort = number;");
+
 /// How hard an encoder works, from `0` (fastest) to `10` (smallest files).
 ///
 /// Each codec maps it onto its own knob: PNG uses oxipng level `round(effort × 0.6)`,
@@ -679,6 +688,8 @@ impl FromStr for Effort {
         v.try_into()
     }
 }
+
+crate::typescript_decl!("/** `#rrggbb` or `#rgb`. */\nexport type Rgb = string;");
 
 /// An opaque sRGB colour, written `#rrggbb` (or `#rgb`) in serde and on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -940,6 +951,7 @@ impl MaskOptions {
     derive(serde::Serialize, serde::Deserialize),
     serde(rename_all = "camelCase")
 )]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[non_exhaustive]
 pub enum MaskOutput {
     /// The subject on a transparent background (JPEG output flattens it onto

@@ -5,7 +5,8 @@
 //! unwinds (mozjpeg-sys compiles libjpeg with `-fexceptions` for that) and the unwind is
 //! caught here and turned into `Err`. Everything libjpeg would reject from us is checked
 //! first (sizes, quality, marker lengths), so in practice only allocation failure can
-//! reach `error_exit`.
+//! reach `error_exit`. wasm32 has no unwinding: there `error_exit` traps, as any failed
+//! allocation in a wasm module does, and the JS caller gets a `WebAssembly.RuntimeError`.
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, c_char, c_int};

@@ -18,6 +18,7 @@ use crate::{Error, Image, Result};
     derive(serde::Serialize, serde::Deserialize),
     serde(rename_all = "camelCase")
 )]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum Activation {
     /// The output already is 0–1 (values outside are clamped).
     #[default]
@@ -35,6 +36,7 @@ pub enum Activation {
     derive(serde::Serialize, serde::Deserialize),
     serde(rename_all = "camelCase")
 )]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub enum ChannelOrder {
     /// Red, green, blue.
     #[default]
@@ -53,6 +55,7 @@ pub enum ChannelOrder {
     derive(serde::Serialize, serde::Deserialize),
     serde(rename_all = "camelCase", deny_unknown_fields)
 )]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[non_exhaustive]
 pub struct ModelSpec {
     /// Input width in pixels.

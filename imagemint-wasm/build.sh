@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the npm package `imagemint` into imagemint-wasm/pkg/: the WebAssembly modules,
+# their JS bindings and TypeScript declarations. Installs what it needs on the way
+# (wasm32 target, clang/lld/wasi-libc headers, wasm-bindgen-cli, binaryen from npm);
+# `--prerequisites-only` stops there.
+set -euo pipefail
+cd "$(dirname "$0")"
+root="$(cd .. && pwd)"
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+
+# The C codecs need clang and wasi-libc's headers (not its library; see wasm_libc.rs).
+missing=()
+command -v clang >/dev/null || missing+=(clang)
+command -v wasm-ld >/dev/null || missing+=(lld)
+[ -d /usr/include/wasm32-wasi ] || missing+=(wasi-libc)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+rustup target list --installed | grep -qx wasm32-unknown-unknown ||
+  rustup target add wasm32-unknown-unknown
+
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly.
+bindgen_version="$(sed -n '/^name = "wasm-bindgen"$/{n;s/version = "\(.*\)"/\1/p}' "$root/Cargo.lock")"
+tools="${IMAGEMINT_TOOLS:-$HOME/.cache/imagemint-tools}"
+if [ "$("$tools/bin/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" ]; then
+  # Not --locked: its lock file names a webpki-roots release the registry no longer serves.
+  cargo install --quiet --root "$tools" wasm-bindgen-cli --version "$bindgen_version"
+fi
+# Debian's binaryen (108) breaks wasm-bindgen's glue; npm's is current.
+[ -x node_modules/.bin/wasm-opt ] || npm ci --silent --no-audit --no-fund
+[ "${1:-}" = --prerequisites-only ] && exit 0
+
+# Two modules: `imagemint` (the codecs, small) and `imagemint/mask` (everything plus
+# tract for background removal, about 7× larger), so a page that only compresses does
+# not download a neural-network runtime.
+rm -rf pkg
+build() { # features out-name
+  cargo build --locked -p imagemint-wasm --target wasm32-unknown-unknown --profile wasm \
+    --no-default-features ${1:+--features "$1"}
+  "$tools/bin/wasm-bindgen" --target web --out-dir pkg --out-name "$2" --remove-name-section \
+    "$target_dir/wasm32-unknown-unknown/wasm/imagemint_wasm.wasm"
+}
+size() { echo "$(stat -c %s "$1") bytes, $(gzip -9c "$1" | wc -c) gzipped"; }
+build "" imagemint
+echo "imagemint_bg.wasm before wasm-opt: $(size pkg/imagemint_bg.wasm)"
+# On the mask module wasm-opt saved 0.1% gzipped (6% raw) and took 4.5 minutes, and
+# inference ran no faster (benches/README.md), so only the codecs' module goes through it.
+node_modules/.bin/wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-sign-ext \
+  --enable-nontrapping-float-to-int --enable-mutable-globals --enable-reference-types \
+  pkg/imagemint_bg.wasm -o pkg/imagemint_bg.wasm
+build mask imagemint_mask
+
+cp js/*.js js/*.d.ts README.md pkg/
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -1)"
+sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" package.template.json >pkg/package.json
+rm -f pkg/.gitignore
+for wasm in pkg/*.wasm; do
+  echo "$wasm: $(size "$wasm")"
+done

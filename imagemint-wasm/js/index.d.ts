@@ -1,0 +1,10 @@
+export { process, decode } from "./imagemint.js";
+export type * from "./imagemint.js";
+export { ImageMintError, type ErrorKind } from "./error.js";
+
+/**
+ * Loads the WebAssembly module (about 0.7 MB gzipped)
+ * once; later calls return the same promise. Call it before anything else.
+ * @param source where `imagemint_bg.wasm` is, or its bytes; default: beside this file.
+ */
+export function init(source?: RequestInfo | URL | BufferSource | WebAssembly.Module): Promise<void>;

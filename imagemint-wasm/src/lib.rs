@@ -1,0 +1,145 @@
+//! imagemint for JavaScript: the npm package `imagemint`, built with wasm-bindgen.
+//!
+//! Thin on purpose: options arrive as JS objects in core's serde form (camelCase, unknown
+//! keys rejected) and results leave as plain objects, so they can be posted between a
+//! page and its Worker. Errors become `ImageMintError`s whose `kind` is core's
+//! [`Error::kind`](imagemint_core::Error::kind).
+
+use imagemint_core::{DecodeOptions, Error, ImageFormat, Pipeline, Report};
+use serde::Serialize;
+use tsify::Tsify;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(raw_module = "./error.js")]
+extern "C" {
+    /// Defined in `js/error.js`, which the package's entry point exports too, so
+    /// `instanceof` works on what `process` throws.
+    #[wasm_bindgen(extends = js_sys::Error)]
+    type ImageMintError;
+
+    #[wasm_bindgen(constructor)]
+    fn new(kind: &str, message: &str, field: Option<&str>) -> ImageMintError;
+
+    /// Core's options in their serde form; every key optional.
+    #[wasm_bindgen(typescript_type = "Options")]
+    pub type JsOptions;
+
+    /// Core's decode options in their serde form; every key optional.
+    #[wasm_bindgen(typescript_type = "DecodeOptions")]
+    pub type JsDecodeOptions;
+
+    #[wasm_bindgen(typescript_type = "ProcessResult")]
+    pub type JsProcessResult;
+
+    #[wasm_bindgen(typescript_type = "DecodedImage")]
+    pub type JsDecodedImage;
+}
+
+/// Plain JS objects out: structured-cloneable, so a Worker can post them.
+pub(crate) fn to_object<T: Serialize, J: JsCast>(value: &T) -> Result<J, JsValue> {
+    Ok(serde_wasm_bindgen::to_value(value)?.unchecked_into())
+}
+
+/// What [`process`] returns: the encoded file and its report.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ProcessResult {
+    /// The encoded file.
+    #[serde(with = "serde_bytes")]
+    #[tsify(type = "Uint8Array")]
+    pub data: Vec<u8>,
+    /// Its format.
+    pub format: ImageFormat,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Sizes, ratio, quality and timings.
+    pub report: Report,
+}
+
+/// What [`decode`] returns: 8-bit RGBA pixels, ready for `new ImageData(data, width)`.
+#[derive(Serialize, Tsify)]
+pub struct DecodedImage {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Rows of RGBA, 4 bytes per pixel (16-bit inputs are reduced to 8 bits).
+    #[serde(with = "serde_bytes")]
+    #[tsify(type = "Uint8Array")]
+    pub data: Vec<u8>,
+}
+
+pub(crate) fn to_js(error: &Error) -> JsValue {
+    let field = match error {
+        Error::InvalidOptions { field, .. } => Some(*field),
+        _ => None,
+    };
+    ImageMintError::new(error.kind(), &error.to_string(), field).into()
+}
+
+/// Options from JS: `undefined` and `null` mean the defaults. They go through JSON
+/// because serde-wasm-bindgen only reads the keys a struct knows, and core rejects
+/// unknown keys (a misspelt option must not be ignored).
+pub(crate) fn from_js<T: Default + serde::de::DeserializeOwned>(
+    value: Option<JsValue>,
+) -> Result<T, JsValue> {
+    match value.filter(|v| !v.is_null() && !v.is_undefined()) {
+        Some(value) => from_json(&value),
+        None => Ok(T::default()),
+    }
+}
+
+/// Reads `value` as `T`'s serde form, by way of `JSON.stringify`.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsValue> {
+    let invalid = |reason: String| -> JsValue {
+        ImageMintError::new(
+            "invalidOptions",
+            &format!("invalid options: {reason}"),
+            None,
+        )
+        .into()
+    };
+    let json = js_sys::JSON::stringify(value)
+        .map_err(|e| invalid(format!("{e:?}")))?
+        .as_string()
+        .ok_or_else(|| invalid("not a JSON value".into()))?;
+    serde_json::from_str(&json).map_err(|e| invalid(e.to_string()))
+}
+
+/// Decodes `input` (after EXIF orientation, as `process` sees it) to RGBA pixels.
+#[wasm_bindgen]
+pub fn decode(input: &[u8], options: Option<JsDecodeOptions>) -> Result<JsDecodedImage, JsValue> {
+    let options: DecodeOptions = from_js(options.map(JsValue::from))?;
+    let image = imagemint_core::decode(input, &options).map_err(|e| to_js(&e))?;
+    to_object(&DecodedImage {
+        width: image.width(),
+        height: image.height(),
+        data: image.to_rgba8(),
+    })
+}
+
+/// Decodes `input` (JPEG, PNG, WebP, GIF, BMP or TIFF; AVIF only natively), applies
+/// `options` and encodes the result. Options with a `mask` stage need a model: use
+/// `MaskModel.process` from `imagemint/mask`. Throws an `ImageMintError` on bad input or
+/// options.
+#[wasm_bindgen]
+pub fn process(input: &[u8], options: Option<JsOptions>) -> Result<JsProcessResult, JsValue> {
+    let pipeline = Pipeline::new(from_js(options.map(JsValue::from))?).map_err(|e| to_js(&e))?;
+    run(&pipeline, input)
+}
+
+pub(crate) fn run(pipeline: &Pipeline, input: &[u8]) -> Result<JsProcessResult, JsValue> {
+    let out = pipeline.process(input).map_err(|e| to_js(&e))?;
+    to_object(&ProcessResult {
+        format: out.format,
+        width: out.width,
+        height: out.height,
+        report: out.report,
+        data: out.data,
+    })
+}
+
+#[cfg(feature = "mask")]
+mod mask;

@@ -1,0 +1,129 @@
+// The built package (pkg/) in Node: every output format, the same bytes as the native
+// command, errors as ImageMintError, background removal against the native mask.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { init, process as run, decode, ImageMintError } from "../pkg/index.js";
+import * as masking from "../pkg/mask.js";
+import { fixture, native, modelPath, sameBytes } from "./helpers.js";
+
+await init();
+await masking.init();
+
+const magic = {
+  jpeg: (d) => d[0] === 0xff && d[1] === 0xd8,
+  png: (d) => d[1] === 0x50 && d[2] === 0x4e && d[3] === 0x47,
+  webp: (d) => String.fromCharCode(...d.slice(8, 12)) === "WEBP",
+  avif: (d) => String.fromCharCode(...d.slice(4, 12)) === "ftypavif",
+};
+
+for (const format of ["jpeg", "png", "webp", "avif"]) {
+  test(`chelsea.png → ${format}: decodable, same bytes as native`, () => {
+    const options = { encode: { format } };
+    const input = fixture("chelsea.png");
+    const out = run(input, options);
+    assert.equal(out.format, format);
+    assert.ok(magic[format](out.data), "file signature");
+    assert.deepEqual([out.width, out.height], [451, 300]);
+    assert.equal(out.report.outputBytes, out.data.length);
+    assert.equal(out.report.inputBytes, input.length);
+    assert.equal(out.report.inputFormat, "png");
+    if (format !== "png") assert.ok(out.data.length < input.length / 2, `${format} ${out.data.length} bytes`);
+
+    if (format === "avif") {
+      // No AV1 decoder in the WebAssembly build (rav1d does not build for wasm32).
+      assert.throws(() => decode(out.data), (e) => e.kind === "unsupportedFormat" && /WebAssembly/.test(e.message));
+    } else {
+      const back = decode(out.data);
+      assert.deepEqual([back.width, back.height], [451, 300]);
+      assert.equal(back.data.length, 451 * 300 * 4);
+    }
+
+    const expected = native("chelsea.png", options);
+    assert.ok(sameBytes(out.data, expected), `${format}: ${out.data.length} bytes vs native ${expected.length}`);
+  });
+}
+
+test("resize, rotate and metadata options reach core, as natively", () => {
+  const options = {
+    transform: { resize: { width: 200 }, rotate: 90 },
+    encode: { format: "webp", quality: 60 },
+  };
+  const out = run(fixture("rocket-gps.jpg"), options);
+  // 640×427, turned to 427×640, then 200 wide.
+  assert.deepEqual([out.width, out.height], [200, 300]);
+  assert.equal(out.report.quality, 60);
+  // GPS is stripped by default: no EXIF chunk at all in the WebP.
+  assert.ok(!Buffer.from(out.data).includes("EXIF"));
+  const kept = run(fixture("rocket-gps.jpg"), { encode: { format: "webp", metadata: "keep" } });
+  assert.ok(Buffer.from(kept.data).includes("EXIF"));
+  const expected = native("rocket-gps.jpg", options);
+  assert.ok(sameBytes(out.data, expected), `${out.data.length} bytes vs native ${expected.length}`);
+});
+
+test("errors are ImageMintErrors with core's kind, and the module keeps working", () => {
+  const cases = [
+    [new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), undefined, "unsupportedFormat"],
+    [fixture("rocket.jpg").slice(0, 600), undefined, "decode"],
+    [fixture("chelsea.png").slice(0, 5000), undefined, "decode"],
+    [fixture("chelsea.png"), { encode: { quality: 0 } }, "invalidOptions", "encode.quality"],
+    [fixture("chelsea.png"), { encod: {} }, "invalidOptions"],
+    [fixture("chelsea.png"), { encode: { format: "gif" } }, "invalidOptions"],
+    [fixture("chelsea.png"), { mask: {} }, "model"],
+    [fixture("chelsea.png"), { decode: { limits: { maxPixels: 1000 } } }, "limitsExceeded"],
+  ];
+  for (const [input, options, kind, field] of cases) {
+    assert.throws(
+      () => run(input, options),
+      (e) => {
+        assert.ok(e instanceof ImageMintError, `${kind}: ${e}`);
+        assert.ok(e instanceof Error);
+        assert.equal(e.name, "ImageMintError");
+        assert.equal(e.kind, kind, e.message);
+        if (field) assert.equal(e.field, field);
+        assert.ok(e.message.length > 10);
+        return true;
+      },
+    );
+  }
+  assert.equal(run(fixture("chelsea.png"), { encode: { format: "webp" } }).format, "webp");
+});
+
+test("background removal: the wasm mask matches the native one (U²-Netp)", () => {
+  const bytes = new Uint8Array(readFileSync(modelPath("u2netp.onnx")));
+  const model = masking.MaskModel.fromBytes(bytes, "u2netp");
+  assert.equal(model.spec.inputWidth, 320);
+  const options = { mask: { output: "maskOnly" }, encode: { format: "png" } };
+  const out = model.process(fixture("chelsea.png"), options);
+  const expected = native("chelsea.png", options, ["--model", modelPath("u2netp.onnx"), "--model-spec", "u2netp"]);
+  const [a, b] = [masking.decode(out.data), masking.decode(expected)];
+  assert.deepEqual([a.width, a.height], [b.width, b.height]);
+  let inter = 0, union = 0, diff = 0;
+  for (let i = 0; i < a.data.length; i += 4) {
+    const [x, y] = [a.data[i] >= 128, b.data[i] >= 128];
+    inter += x && y;
+    union += x || y;
+    diff += Math.abs(a.data[i] - b.data[i]);
+  }
+  const pixels = a.data.length / 4;
+  assert.ok(union > pixels * 0.1, "the cat is found");
+  assert.ok(inter / union > 0.99, `IoU ${inter / union}`);
+  assert.ok(diff / pixels < 1, `mean difference ${diff / pixels} of 255`);
+  model.free();
+});
+
+test("a bad model or spec is an error, not a crash", () => {
+  const { MaskModel, builtinModelSpec } = masking;
+  const isError = (kind) => (e) => e instanceof ImageMintError && e.kind === kind;
+  assert.throws(() => MaskModel.fromBytes(new Uint8Array(100).fill(7)), isError("model"));
+  assert.throws(() => MaskModel.fromBytes(new Uint8Array(10), "no-such-net"), isError("invalidOptions"));
+  const spec = builtinModelSpec("u2netp");
+  assert.equal(spec.inputWidth, 320);
+  assert.throws(() => MaskModel.fromBytes(new Uint8Array(10), { ...spec, extra: 1 }), isError("invalidOptions"));
+  assert.throws(() => masking.process(fixture("chelsea.png"), { mask: {} }), isError("model"));
+  assert.equal(masking.process(fixture("chelsea.png"), { encode: { format: "png" } }).format, "png");
+});
+
+test("both entry points throw the same ImageMintError class", () => {
+  assert.equal(masking.ImageMintError, ImageMintError);
+});
