@@ -232,12 +232,9 @@ fn pipeline(cli: &Cli, options: Options) -> Result<Pipeline> {
                 std::fs::read_to_string(name).with_context(|| format!("cannot read {name}"))?;
             serde_json::from_str(&text).with_context(|| name.to_string())?
         }
-        Some(name) => ModelSpec::builtin(name).ok_or_else(|| {
-            anyhow::anyhow!(
-                "unknown model spec `{name}` (expected one of: {}, or a .json file)",
-                ModelSpec::BUILTIN_NAMES.join(", ")
-            )
-        })?,
+        Some(name) => {
+            ModelSpec::named(name).context("--model-spec takes a name or a .json file")?
+        }
     };
     let path = match &cli.model {
         Some(p) => p.clone(),

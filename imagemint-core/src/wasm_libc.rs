@@ -8,8 +8,8 @@
 //! print. `exit` and `abort` trap, which JS sees as a `WebAssembly.RuntimeError`.
 //!
 //! Variadic functions are defined with their wasm32 signature: clang passes the variable
-//! arguments in memory, each aligned to its size, and the function gets a pointer to them
-//! as one extra argument (the same ABI as a `va_list`).
+//! arguments in memory, each at the next address aligned for its type, and the function
+//! gets a pointer to them as one extra argument (the same ABI as a `va_list`).
 //!
 //! Natively the module is only compiled for its tests, with no symbol exported.
 #![allow(unsafe_code)]
@@ -163,28 +163,63 @@ unsafe extern "C" fn bsearch(
 /// The variable arguments of a C call, read in order.
 struct VaArgs(*const u8);
 
+/// C's `long double` on wasm32: 16 bytes, 16-aligned.
+#[derive(Clone, Copy)]
+#[repr(C, align(16))]
+struct LongDouble([u8; 16]);
+
+/// The widest field printed; a larger width or precision is refused (C's `INT_MAX` would
+/// only make an allocation fail).
+const MAX_FIELD: usize = 1 << 16;
+
 impl VaArgs {
     /// # Safety
     /// The caller passed an argument of type `T` (after promotion) here.
     unsafe fn next<T: Copy>(&mut self) -> T {
-        let align = align_of::<T>();
-        let at = (self.0 as usize).next_multiple_of(align) as *const u8;
-        // SAFETY: the caller's contract; the address is aligned as clang stores it.
+        let pad = (self.0 as usize).next_multiple_of(align_of::<T>()) - self.0 as usize;
+        // SAFETY: the caller's contract: clang stored a `T` at the next address aligned
+        // for it.
         unsafe {
+            let at = self.0.add(pad);
             self.0 = at.add(size_of::<T>());
             at.cast::<T>().read()
         }
     }
 }
 
-/// printf's formatting for the conversions C libraries use in messages: `d i u x X c s %`
-/// with flags, width and precision (`*` too) and the `h l ll z j t` length modifiers.
-/// Floating-point conversions print their argument as `?`, which keeps the arguments after
-/// them in step.
+/// At most `limit` bytes of the NUL-terminated string at `s`, reading no further.
+///
+/// # Safety
+/// `s` points to a NUL-terminated string, or to at least `limit` readable bytes.
+unsafe fn c_string<'a>(s: *const c_char, limit: usize) -> &'a [u8] {
+    let mut len = 0;
+    // SAFETY: the caller's contract; reading stops at the NUL or at `limit`.
+    while len < limit && unsafe { *s.add(len) } != 0 {
+        len += 1;
+    }
+    // SAFETY: those `len` bytes were just read.
+    unsafe { std::slice::from_raw_parts(s.cast(), len) }
+}
+
+/// Parses a decimal field width or precision at `format[*i..]`.
+fn number(format: &[u8], i: &mut usize) -> usize {
+    let mut n = 0usize;
+    while let Some(d @ b'0'..=b'9') = format.get(*i) {
+        n = n.saturating_mul(10).saturating_add(usize::from(d - b'0'));
+        *i += 1;
+    }
+    n
+}
+
+/// printf's formatting, for the messages C libraries build: conversions `d i u x X o c s
+/// p %`, the `-` and `0` flags (`+`, space and `#` are accepted and ignored), width and
+/// precision (`*` too), and the length modifiers `hh h l ll z j t L`. Floating-point
+/// conversions print `?` but consume their argument, so later ones stay in step. `None`
+/// for a width or precision over [`MAX_FIELD`].
 ///
 /// # Safety
 /// `format` is a NUL-terminated string and `args` holds the arguments it names.
-unsafe fn format(format: *const c_char, mut args: VaArgs) -> Vec<u8> {
+unsafe fn format(format: *const c_char, mut args: VaArgs) -> Option<Vec<u8>> {
     // SAFETY: the caller's contract.
     let format = unsafe { std::ffi::CStr::from_ptr(format) }.to_bytes();
     let mut out = Vec::new();
@@ -196,54 +231,49 @@ unsafe fn format(format: *const c_char, mut args: VaArgs) -> Vec<u8> {
             continue;
         }
         i += 1;
-        let mut left = false;
-        let mut zero = false;
+        let (mut left, mut zero) = (false, false);
         while let Some(&flag @ (b'-' | b'0' | b'+' | b' ' | b'#')) = format.get(i) {
             left |= flag == b'-';
             zero |= flag == b'0';
             i += 1;
         }
-        let mut width = 0usize;
-        if format.get(i) == Some(&b'*') {
-            // SAFETY: `*` takes an int argument.
-            width = unsafe { args.next::<c_int>() }.unsigned_abs() as usize;
+        let width = if format.get(i) == Some(&b'*') {
             i += 1;
-        }
-        while let Some(d @ b'0'..=b'9') = format.get(i) {
-            width = width
-                .saturating_mul(10)
-                .saturating_add(usize::from(d - b'0'));
-            i += 1;
-        }
+            // SAFETY: `*` takes an int; a negative one means `-` and its magnitude.
+            let w = unsafe { args.next::<c_int>() };
+            left |= w < 0;
+            w.unsigned_abs() as usize
+        } else {
+            number(format, &mut i)
+        };
         let mut precision = None;
         if format.get(i) == Some(&b'.') {
             i += 1;
-            let mut p = 0usize;
-            if format.get(i) == Some(&b'*') {
-                // SAFETY: `.*` takes an int argument.
-                p = usize::try_from(unsafe { args.next::<c_int>() }).unwrap_or(0);
+            precision = if format.get(i) == Some(&b'*') {
                 i += 1;
-            }
-            while let Some(d @ b'0'..=b'9') = format.get(i) {
-                p = p.saturating_mul(10).saturating_add(usize::from(d - b'0'));
-                i += 1;
-            }
-            precision = Some(p);
-        }
-        let mut wide = false;
-        while let Some(&m @ (b'h' | b'l' | b'z' | b'j' | b't' | b'L')) = format.get(i) {
-            // On wasm32, only `ll`, `j` and `L` are 8 bytes; `l`, `z` and `t` are 4.
-            wide |= m == b'j' || m == b'L' || (m == b'l' && format.get(i + 1) == Some(&b'l'));
-            i += if m == b'l' && format.get(i + 1) == Some(&b'l') {
-                2
+                // SAFETY: `.*` takes an int; a negative one means no precision.
+                usize::try_from(unsafe { args.next::<c_int>() }).ok()
             } else {
-                1
+                Some(number(format, &mut i))
             };
+        }
+        if width > MAX_FIELD || precision.is_some_and(|p| p > MAX_FIELD) {
+            return None;
+        }
+        // On wasm32 `ll` and `j` are 8 bytes, `L` is a 16-byte long double, and `l`, `z`
+        // and `t` are 4 bytes like int; `h` and `hh` arguments arrive promoted to int.
+        let (mut wide, mut long_double) = (false, false);
+        while let Some(&m @ (b'h' | b'l' | b'z' | b'j' | b't' | b'L')) = format.get(i) {
+            let double_l = m == b'l' && format.get(i + 1) == Some(&b'l');
+            wide |= double_l || m == b'j';
+            long_double |= m == b'L';
+            i += if double_l { 2 } else { 1 };
         }
         let Some(&conversion) = format.get(i) else {
             break;
         };
         i += 1;
+        let mut negative = false;
         // SAFETY (every `args.next`): the conversion names the argument's type.
         let text: Vec<u8> = match conversion {
             b'd' | b'i' => {
@@ -252,7 +282,8 @@ unsafe fn format(format: *const c_char, mut args: VaArgs) -> Vec<u8> {
                 } else {
                     unsafe { args.next::<i32>() }.into()
                 };
-                v.to_string().into_bytes()
+                negative = v < 0;
+                v.unsigned_abs().to_string().into_bytes()
             }
             b'u' | b'x' | b'X' | b'o' => {
                 let v: u64 = if wide {
@@ -274,34 +305,47 @@ unsafe fn format(format: *const c_char, mut args: VaArgs) -> Vec<u8> {
                 if s.is_null() {
                     b"(null)".to_vec()
                 } else {
-                    // SAFETY: `%s` takes a NUL-terminated string.
-                    let s = unsafe { std::ffi::CStr::from_ptr(s) }.to_bytes();
-                    s[..precision.map_or(s.len(), |p| p.min(s.len()))].to_vec()
+                    // SAFETY: `%s` takes a NUL-terminated string, or with a precision
+                    // an array of at least that many bytes.
+                    unsafe { c_string(s, precision.unwrap_or(usize::MAX)) }.to_vec()
                 }
             }
             b'p' => format!("{:#x}", unsafe { args.next::<usize>() }).into_bytes(),
             b'f' | b'F' | b'e' | b'E' | b'g' | b'G' | b'a' | b'A' => {
-                let _: f64 = unsafe { args.next() };
+                if long_double {
+                    let _: LongDouble = unsafe { args.next() };
+                } else {
+                    let _: f64 = unsafe { args.next() };
+                }
                 b"?".to_vec()
             }
             b'%' => b"%".to_vec(),
             other => vec![b'%', other],
         };
-        let pad = width.saturating_sub(text.len());
-        let fill = if zero && !left && conversion != b's' {
-            b'0'
-        } else {
-            b' '
+        // An integer's precision is its least number of digits.
+        let digits = match (conversion, precision) {
+            (b'd' | b'i' | b'u' | b'x' | b'X' | b'o', Some(p)) => p.saturating_sub(text.len()),
+            _ => 0,
         };
-        if !left {
-            out.resize(out.len() + pad, fill);
+        let body = usize::from(negative) + digits + text.len();
+        let pad = width.saturating_sub(body);
+        let zero = zero && !left && precision.is_none() && conversion != b's';
+        if !left && !zero {
+            out.resize(out.len() + pad, b' ');
         }
+        if negative {
+            out.push(b'-');
+        }
+        if zero {
+            out.resize(out.len() + pad, b'0');
+        }
+        out.resize(out.len() + digits, b'0');
         out.extend_from_slice(&text);
         if left {
             out.resize(out.len() + pad, b' ');
         }
     }
-    out
+    Some(out)
 }
 
 /// # Safety
@@ -326,7 +370,10 @@ unsafe extern "C" fn vsnprintf(
     args: *const u8,
 ) -> c_int {
     // SAFETY: C's contract for vsnprintf.
-    unsafe { write_truncated(&format(fmt, VaArgs(args)), buffer, size) }
+    match unsafe { format(fmt, VaArgs(args)) } {
+        Some(text) => unsafe { write_truncated(&text, buffer, size) },
+        None => -1,
+    }
 }
 
 #[cfg_attr(target_family = "wasm", unsafe(no_mangle))]
@@ -356,6 +403,11 @@ unsafe extern "C" fn fwrite(
 }
 
 #[cfg_attr(target_family = "wasm", unsafe(no_mangle))]
+unsafe extern "C" fn fputc(c: c_int, _stream: *mut c_void) -> c_int {
+    c
+}
+
+#[cfg_attr(target_family = "wasm", unsafe(no_mangle))]
 unsafe extern "C" fn getenv(_name: *const c_char) -> *mut c_char {
     null_mut()
 }
@@ -376,7 +428,7 @@ mod tests {
 
     /// Lays out C variable arguments as clang does on wasm32: each value aligned to its
     /// size, in a buffer aligned for any of them.
-    struct Args(Vec<u64>, usize);
+    struct Args(Vec<u128>, usize);
 
     impl Args {
         fn new() -> Self {
@@ -385,7 +437,7 @@ mod tests {
 
         fn push<T: Copy>(mut self, value: T) -> Self {
             let at = self.1.next_multiple_of(align_of::<T>());
-            // SAFETY: 128 bytes are plenty for the tests' arguments.
+            // SAFETY: 256 bytes are plenty for the tests' arguments.
             unsafe {
                 self.0
                     .as_mut_ptr()
@@ -409,6 +461,10 @@ mod tests {
                     self.0.as_ptr().cast(),
                 )
             };
+            if n < 0 {
+                return (String::new(), n);
+            }
+            // SAFETY: snprintf wrote a NUL within the buffer.
             let text = unsafe { std::ffi::CStr::from_ptr(buffer.as_ptr()) };
             (text.to_str().unwrap().to_owned(), n)
         }
@@ -437,6 +493,36 @@ mod tests {
         let (short, n) = args.print(fmt, 8);
         assert_eq!(short, "a -42 b");
         assert_eq!(n as usize, text.len());
+    }
+
+    #[test]
+    fn snprintf_handles_signs_stars_precisions_and_wasm32_sizes() {
+        let unterminated = [b'x' as c_char, b'y' as c_char, b'z' as c_char];
+        let args = Args::new()
+            .push(-42i32) // %05d
+            .push(-5i32) // %*d: width -5 means left-justified, 5 wide
+            .push(3i32)
+            .push(2i32) // %.*s
+            .push(c"abcdef".as_ptr())
+            .push(-1i32) // %.*s: negative precision means none
+            .push(c"abc".as_ptr())
+            .push(7i32) // %.3d
+            .push(0xffff_ffffu32) // %lu: 4 bytes on wasm32
+            .push(12u32) // %zu: 4 bytes on wasm32
+            .push(LongDouble([0; 16])) // %Lg: 16 bytes, 16-aligned
+            .push(-1i64) // %lld
+            .push(unterminated.as_ptr()) // %.3s reads no further than 3 bytes
+            .push(65i32); // %c
+        let fmt = c"%05d|%*d|%.*s|%.*s|%.3d|%lu|%zu|%Lg|%lld|%.3s|%c";
+        let (text, _) = args.print(fmt, 200);
+        assert_eq!(text, "-0042|3    |ab|abc|007|4294967295|12|?|-1|xyz|A");
+    }
+
+    #[test]
+    fn snprintf_refuses_absurd_widths() {
+        let args = Args::new().push(1i32);
+        let (_, n) = args.print(c"%999999999d", 10);
+        assert_eq!(n, -1);
     }
 
     #[test]

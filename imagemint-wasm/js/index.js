@@ -1,27 +1,14 @@
 // `imagemint`, the package's main entry point: the codecs, without background removal.
-// The generated bindings, plus `init()` that finds the WebAssembly module next to this
-// file in browsers, Workers and Node alike.
 import initBindings from "./imagemint.js";
+import { makeInit } from "./init.js";
 
 export { process, decode } from "./imagemint.js";
 export { ImageMintError } from "./error.js";
 
-let ready;
-
 /**
- * Loads the WebAssembly module once; later calls return the same promise.
+ * Loads the WebAssembly module once; later calls return the same promise (a failed load
+ * may be retried). Call it before anything else.
  * @param {RequestInfo | URL | BufferSource | WebAssembly.Module} [source]
  *   where `imagemint_bg.wasm` is, or its bytes; default: beside this file.
  */
-export function init(source) {
-  ready ??= (async () => {
-    let module = source ?? new URL("./imagemint_bg.wasm", import.meta.url);
-    // Node's fetch does not read file: URLs.
-    if (module instanceof URL && module.protocol === "file:") {
-      const { readFile } = await import("node:fs/promises");
-      module = await readFile(module);
-    }
-    await initBindings({ module_or_path: module });
-  })();
-  return ready;
-}
+export const init = makeInit(initBindings, new URL("./imagemint_bg.wasm", import.meta.url));

@@ -58,7 +58,8 @@ pub struct ProcessResult {
     pub report: Report,
 }
 
-/// What [`decode`] returns: 8-bit RGBA pixels, ready for `new ImageData(data, width)`.
+/// What [`decode`] returns: 8-bit RGBA pixels (for a canvas:
+/// `new ImageData(new Uint8ClampedArray(data.buffer), width)`).
 #[derive(Serialize, Tsify)]
 pub struct DecodedImage {
     /// Width in pixels.

@@ -7,9 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use imagemint_core::{MaskOptions, Options, Pipeline};
 
-use crate::{
-    ImageMintError, JsOptions, JsProcessResult, from_js, from_json, run, to_js, to_object,
-};
+use crate::{JsOptions, JsProcessResult, from_js, from_json, run, to_js, to_object};
 
 #[wasm_bindgen]
 extern "C" {
@@ -70,19 +68,11 @@ pub fn builtin_model_spec(name: &str) -> Result<JsModelSpecObject, JsValue> {
 }
 
 fn spec_from_js(spec: Option<JsModelSpec>) -> Result<ModelSpec, JsValue> {
-    let invalid = |message: String| -> JsValue {
-        ImageMintError::new("invalidOptions", &message, Some("spec")).into()
-    };
     let Some(spec) = spec.map(JsValue::from).filter(|v| !v.is_null()) else {
         return Ok(ModelSpec::isnet_imgly());
     };
     match spec.as_string() {
-        Some(name) => ModelSpec::builtin(&name).ok_or_else(|| {
-            invalid(format!(
-                "unknown model spec `{name}` (expected one of: {})",
-                ModelSpec::BUILTIN_NAMES.join(", ")
-            ))
-        }),
+        Some(name) => ModelSpec::named(&name).map_err(|e| to_js(&e)),
         None => from_json(&spec),
     }
 }

@@ -44,6 +44,22 @@ for (const format of ["jpeg", "png", "webp", "avif"]) {
   });
 }
 
+// Lossless WebP is where libwebp sorts and searches (the Rust qsort and bsearch of
+// wasm_libc.rs); the cutout keeps an alpha channel through every encoder.
+for (const [name, encode] of [
+  ["horse-palette.png", { format: "webp", webp: { lossless: true } }],
+  ["logo-cutout.png", { format: "webp", webp: { lossless: true } }],
+  ["logo-cutout.png", { format: "webp", quality: 80 }],
+  ["logo-cutout.png", { format: "png" }],
+  ["logo-cutout.png", { format: "avif" }],
+]) {
+  test(`${name} → ${JSON.stringify(encode)}: same bytes as native`, () => {
+    const out = run(fixture(name), { encode });
+    const expected = native(name, { encode });
+    assert.ok(sameBytes(out.data, expected), `${out.data.length} bytes vs native ${expected.length}`);
+  });
+}
+
 test("resize, rotate and metadata options reach core, as natively", () => {
   const options = {
     transform: { resize: { width: 200 }, rotate: 90 },
@@ -109,6 +125,18 @@ test("background removal: the wasm mask matches the native one (U²-Netp)", () =
   assert.ok(union > pixels * 0.1, "the cat is found");
   assert.ok(inter / union > 0.99, `IoU ${inter / union}`);
   assert.ok(diff / pixels < 1, `mean difference ${diff / pixels} of 255`);
+
+  // Without a mask in the options, the default one: a cutout, the background transparent.
+  const cutout = masking.decode(model.process(fixture("chelsea.png"), { encode: { format: "png" } }).data);
+  const agree = { background: [0, 0], subject: [0, 0] };
+  for (let i = 0; i < b.data.length; i += 4) {
+    const alpha = cutout.data[i + 3];
+    if (b.data[i] < 10) agree.background = [agree.background[0] + (alpha < 16), agree.background[1] + 1];
+    if (b.data[i] > 245) agree.subject = [agree.subject[0] + (alpha > 240), agree.subject[1] + 1];
+  }
+  for (const [where, [yes, all]] of Object.entries(agree)) {
+    assert.ok(all > pixels * 0.05 && yes > 0.99 * all, `${where}: ${yes} of ${all} pixels`);
+  }
   model.free();
 });
 

@@ -182,6 +182,19 @@ impl ModelSpec {
         })
     }
 
+    /// [`ModelSpec::builtin`], or an [`Error::InvalidOptions`] that lists the names.
+    pub fn named(name: &str) -> Result<Self> {
+        Self::builtin(name).ok_or_else(|| {
+            Error::invalid(
+                "spec",
+                format!(
+                    "unknown model spec `{name}` (expected one of: {})",
+                    Self::BUILTIN_NAMES.join(", ")
+                ),
+            )
+        })
+    }
+
     /// Checks the spec on its own (the model is checked against it on load).
     pub fn validate(&self) -> Result<()> {
         let side = 1..=4096;
