@@ -259,9 +259,9 @@ fn pipeline(cli: &Cli, options: Options) -> Result<Pipeline> {
 /// (benches/README.md). With the mask stage on, this program keeps freed memory for reuse
 /// instead, at the price of a higher peak. The library leaves the allocator to the program.
 ///
-/// Inference runs on rayon's threads, and glibc's per-thread arenas map anything over
-/// their 64 MB heaps whatever `M_MMAP_MAX` says, so every thread shares the main arena.
-/// Called before any of those threads exists.
+/// A batch masks its images on rayon's threads, and glibc's per-thread arenas map anything
+/// over their 64 MB heaps whatever `M_MMAP_MAX` says, so every thread shares the main
+/// arena. Called before any of those threads exists.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keep_freed_memory() {
     // SAFETY: mallopt only changes glibc's allocation policy and is safe to call at any

@@ -2,10 +2,8 @@
 
 use std::sync::Arc;
 
-use imagemint_core::ModelSpec;
+use imagemint_core::{MaskOptions, ModelSpec, Options, Pipeline};
 use wasm_bindgen::prelude::*;
-
-use imagemint_core::{MaskOptions, Options, Pipeline};
 
 use crate::{JsOptions, JsProcessResult, from_js, from_json, run, to_js, to_object};
 
@@ -63,8 +61,7 @@ impl MaskModel {
 /// (e.g. `inputWidth`/`inputHeight` 768 for IS-Net's fast mode) and pass to `fromBytes`.
 #[wasm_bindgen(js_name = builtinModelSpec)]
 pub fn builtin_model_spec(name: &str) -> Result<JsModelSpecObject, JsValue> {
-    let spec = spec_from_js(Some(JsValue::from_str(name).into()))?;
-    to_object(&spec)
+    to_object(&ModelSpec::named(name).map_err(|e| to_js(&e))?)
 }
 
 fn spec_from_js(spec: Option<JsModelSpec>) -> Result<ModelSpec, JsValue> {

@@ -85,6 +85,8 @@ test("errors are ImageMintErrors with core's kind, and the module keeps working"
     [fixture("chelsea.png"), { encode: { quality: 0 } }, "invalidOptions", "encode.quality"],
     [fixture("chelsea.png"), { encod: {} }, "invalidOptions"],
     [fixture("chelsea.png"), { encode: { format: "gif" } }, "invalidOptions"],
+    // Not JSON: JSON.stringify throws on a BigInt.
+    [fixture("chelsea.png"), { encode: { quality: 5n } }, "invalidOptions"],
     [fixture("chelsea.png"), { mask: {} }, "model"],
     [fixture("chelsea.png"), { decode: { limits: { maxPixels: 1000 } } }, "limitsExceeded"],
   ];
@@ -145,6 +147,7 @@ test("a bad model or spec is an error, not a crash", () => {
   const isError = (kind) => (e) => e instanceof ImageMintError && e.kind === kind;
   assert.throws(() => MaskModel.fromBytes(new Uint8Array(100).fill(7)), isError("model"));
   assert.throws(() => MaskModel.fromBytes(new Uint8Array(10), "no-such-net"), isError("invalidOptions"));
+  assert.throws(() => builtinModelSpec("no-such-net"), isError("invalidOptions"));
   const spec = builtinModelSpec("u2netp");
   assert.equal(spec.inputWidth, 320);
   assert.throws(() => MaskModel.fromBytes(new Uint8Array(10), { ...spec, extra: 1 }), isError("invalidOptions"));
