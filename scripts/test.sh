@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (real photos, hostile input, limits, background
 # removal checked against ONNX Runtime), CLI and doc tests, with every feature on; then
-# builds the npm package (WebAssembly) and runs its Node tests against the native
-# command. The same command CI runs.
+# builds the npm package (WebAssembly) and runs its tests in Node (against the native
+# command) and in headless Chromium (the demo page). The same command CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -16,6 +16,14 @@ python3 -c "import onnxruntime, numpy" 2>/dev/null ||
 # link (rav1d's assembly is not position-independent).
 cargo test --workspace --exclude imagemint-wasm --all-features --locked
 # The npm package: built for wasm32, then checked in Node against the `imagemint` command
-# that cargo test just built.
+# that cargo test just built, installed from its `npm pack` tarball, and run with the demo
+# page (examples/web/) in headless Chromium.
 bash imagemint-wasm/build.sh
+if ! command -v chromium >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
 IMAGEMINT_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/imagemint" npm --prefix imagemint-wasm test
+echo "Screenshots of the demo page: test-artifacts/"

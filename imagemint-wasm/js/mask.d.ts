@@ -1,5 +1,6 @@
 export { process, decode, MaskModel, builtinModelSpec } from "./imagemint_mask.js";
 export type * from "./imagemint_mask.js";
+import type { MaskModel, ModelSpec } from "./imagemint_mask.js";
 export { ImageMintError, type ErrorKind } from "./error.js";
 
 /**
@@ -8,3 +9,21 @@ export { ImageMintError, type ErrorKind } from "./error.js";
  * @param source where `imagemint_mask_bg.wasm` is, or its bytes; default: beside this file.
  */
 export function init(source?: RequestInfo | URL | BufferSource | WebAssembly.Module): Promise<void>;
+
+/**
+ * Fetches an ONNX model and loads it (`MaskModel.fromBytes`). Where there is Cache Storage
+ * (browsers, Workers; not Node) the file is kept in the cache `cacheName`, so a page
+ * downloads a model once, not on every visit; a file that does not load is not kept.
+ * Throws an `ImageMintError` of kind "model" on an HTTP error or a wrong checksum.
+ */
+export function loadModel(
+  url: string | URL,
+  options?: {
+    /** How to feed the model; default `"isnet-imgly"`. */
+    spec?: string | ModelSpec;
+    /** Expected SHA-256 of the file, in hex: checked on download and on every cache hit. */
+    sha256?: string;
+    /** Cache Storage name; `null` turns the cache off. Default `"imagemint-models"`. */
+    cacheName?: string | null;
+  },
+): Promise<MaskModel>;

@@ -33,6 +33,36 @@ extern "C" {
 
     #[wasm_bindgen(typescript_type = "DecodedImage")]
     pub type JsDecodedImage;
+
+    /// An encoded file: bytes in any form a `fetch`, a `File` or Node's `fs` gives them.
+    #[wasm_bindgen(typescript_type = "Uint8Array | ArrayBuffer | ArrayBufferView")]
+    pub type JsBytes;
+}
+
+/// Copies `value`'s bytes into wasm memory (wasm-bindgen's `&[u8]` copies too). Written
+/// out because its `&[u8]` reads an `ArrayBuffer` as empty and a `Uint16Array` element
+/// by element; a wrong type must not look like an empty file.
+pub(crate) fn bytes_from_js(value: JsBytes) -> Result<Vec<u8>, JsValue> {
+    let value = JsValue::from(value);
+    let bytes = if let Some(bytes) = value.dyn_ref::<js_sys::Uint8Array>() {
+        bytes.clone()
+    } else if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
+        js_sys::Uint8Array::new(buffer)
+    } else if js_sys::ArrayBuffer::is_view(&value) {
+        let view: &js_sys::DataView = value.unchecked_ref(); // any view has these three
+        js_sys::Uint8Array::new_with_byte_offset_and_length(
+            &view.buffer(),
+            view.byte_offset() as u32,
+            view.byte_length() as u32,
+        )
+    } else {
+        let got = value.js_typeof().as_string().unwrap_or_default();
+        return Err(js_sys::TypeError::new(&format!(
+            "imagemint: the input must be a Uint8Array, an ArrayBuffer or another ArrayBuffer view, not {got}"
+        ))
+        .into());
+    };
+    Ok(bytes.to_vec())
 }
 
 /// Plain JS objects out: structured-cloneable, so a Worker can post them.
@@ -111,9 +141,10 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(value: &JsValue) -> Resu
 
 /// Decodes `input` (after EXIF orientation, as `process` sees it) to RGBA pixels.
 #[wasm_bindgen]
-pub fn decode(input: &[u8], options: Option<JsDecodeOptions>) -> Result<JsDecodedImage, JsValue> {
+pub fn decode(input: JsBytes, options: Option<JsDecodeOptions>) -> Result<JsDecodedImage, JsValue> {
+    let input = bytes_from_js(input)?;
     let options: DecodeOptions = from_js(options.map(JsValue::from))?;
-    let image = imagemint_core::decode(input, &options).map_err(|e| to_js(&e))?;
+    let image = imagemint_core::decode(&input, &options).map_err(|e| to_js(&e))?;
     to_object(&DecodedImage {
         width: image.width(),
         height: image.height(),
@@ -126,9 +157,10 @@ pub fn decode(input: &[u8], options: Option<JsDecodeOptions>) -> Result<JsDecode
 /// `MaskModel.process` from `imagemint/mask`. Throws an `ImageMintError` on bad input or
 /// options.
 #[wasm_bindgen]
-pub fn process(input: &[u8], options: Option<JsOptions>) -> Result<JsProcessResult, JsValue> {
+pub fn process(input: JsBytes, options: Option<JsOptions>) -> Result<JsProcessResult, JsValue> {
+    let input = bytes_from_js(input)?;
     let pipeline = Pipeline::new(from_js(options.map(JsValue::from))?).map_err(|e| to_js(&e))?;
-    run(&pipeline, input)
+    run(&pipeline, &input)
 }
 
 pub(crate) fn run(pipeline: &Pipeline, input: &[u8]) -> Result<JsProcessResult, JsValue> {

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use imagemint_core::{MaskOptions, ModelSpec, Options, Pipeline};
 use wasm_bindgen::prelude::*;
 
-use crate::{JsOptions, JsProcessResult, from_js, from_json, run, to_js, to_object};
+use crate::{
+    JsBytes, JsOptions, JsProcessResult, bytes_from_js, from_js, from_json, run, to_js, to_object,
+};
 
 #[wasm_bindgen]
 extern "C" {
@@ -28,9 +30,10 @@ impl MaskModel {
     /// Loads an ONNX model from its bytes; `spec` says how to feed it (default
     /// `"isnet-imgly"`, IMG.LY's IS-Net).
     #[wasm_bindgen(js_name = fromBytes)]
-    pub fn from_bytes(bytes: &[u8], spec: Option<JsModelSpec>) -> Result<MaskModel, JsValue> {
+    pub fn from_bytes(bytes: JsBytes, spec: Option<JsModelSpec>) -> Result<MaskModel, JsValue> {
+        let bytes = bytes_from_js(bytes)?;
         let spec = spec_from_js(spec)?;
-        imagemint_core::MaskModel::from_bytes(bytes, spec)
+        imagemint_core::MaskModel::from_bytes(&bytes, spec)
             .map(|model| MaskModel(Arc::new(model)))
             .map_err(|e| to_js(&e))
     }
@@ -39,15 +42,16 @@ impl MaskModel {
     /// in `options`, the default one (a cutout).
     pub fn process(
         &self,
-        input: &[u8],
+        input: JsBytes,
         options: Option<JsOptions>,
     ) -> Result<JsProcessResult, JsValue> {
+        let input = bytes_from_js(input)?;
         let mut options: Options = from_js(options.map(JsValue::from))?;
         options.mask.get_or_insert_with(MaskOptions::default);
         let pipeline = Pipeline::new(options)
             .map_err(|e| to_js(&e))?
             .with_model(Arc::clone(&self.0));
-        run(&pipeline, input)
+        run(&pipeline, &input)
     }
 
     /// The spec the model runs with.

@@ -3,6 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { pathToFileURL } from "node:url";
 import { init, process as run, decode, ImageMintError } from "../pkg/index.js";
 import * as masking from "../pkg/mask.js";
 import { fixture, native, modelPath, sameBytes } from "./helpers.js";
@@ -157,4 +159,39 @@ test("a bad model or spec is an error, not a crash", () => {
 
 test("both entry points throw the same ImageMintError class", () => {
   assert.equal(masking.ImageMintError, ImageMintError);
+});
+
+test("input may be any ArrayBuffer view or an ArrayBuffer; anything else is a TypeError", () => {
+  const png = fixture("chelsea.png");
+  const expected = run(png, { encode: { format: "webp" } }).data;
+  // A view into the middle of a larger buffer, as Node's pooled Buffers are.
+  const padded = new Uint8Array(png.length + 16);
+  padded.set(png, 7);
+  const inputs = {
+    ArrayBuffer: png.slice().buffer,
+    Buffer: Buffer.from(png),
+    "offset Uint8Array": padded.subarray(7, 7 + png.length),
+    DataView: new DataView(padded.buffer, 7, png.length),
+  };
+  for (const [what, input] of Object.entries(inputs)) {
+    assert.ok(sameBytes(run(input, { encode: { format: "webp" } }).data, expected), what);
+    assert.equal(decode(input).width, 451, what);
+  }
+  for (const input of ["chelsea.png", 42, {}, null]) {
+    assert.throws(() => run(input), (e) => e instanceof TypeError && /Uint8Array/.test(e.message), String(input));
+  }
+  assert.throws(() => masking.MaskModel.fromBytes("model.onnx"), TypeError);
+});
+
+test("loadModel reads a model, checks its SHA-256 and reports HTTP-like failures", async () => {
+  const path = modelPath("u2netp.onnx");
+  const sha256 = createHash("sha256").update(readFileSync(path)).digest("hex");
+  const model = await masking.loadModel(pathToFileURL(path), { spec: "u2netp", sha256 });
+  assert.equal(model.spec.inputWidth, 320);
+  model.free();
+  await assert.rejects(
+    masking.loadModel(pathToFileURL(path), { spec: "u2netp", sha256: "0".repeat(64) }),
+    (e) => e instanceof ImageMintError && e.kind === "model" && /SHA-256/.test(e.message),
+  );
+  await assert.rejects(masking.loadModel(pathToFileURL(path), { spec: "no-such-net" }), ImageMintError);
 });

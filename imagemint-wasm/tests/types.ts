@@ -18,7 +18,9 @@ const total: number = report.timings.totalMs + bytes.length + result.width;
 const pixels: Uint8Array = decode(new Uint8Array(), { autoOrient: false }).data;
 const model = masking.MaskModel.fromBytes(new Uint8Array(), { ...masking.builtinModelSpec("u2netp"), inputWidth: 256 });
 const cutout: ProcessResult = model.process(new Uint8Array(), { mask: { output: "cutout" } });
-model.process(new Uint8Array());
+model.process(new ArrayBuffer(8));
+const loaded: masking.MaskModel = await masking.loadModel("/models/u2netp.onnx", { spec: "u2netp", sha256: "ab", cacheName: null });
+loaded.free();
 console.log(cutout.width, model.spec.inputWidth);
 try {
   process(new Uint8Array());
@@ -35,3 +37,7 @@ process(new Uint8Array(), { encode: { qualty: 5 } });
 process(new Uint8Array(), { encode: { format: "gif" } });
 // @ts-expect-error: rotation is 0, 90, 180 or 270
 process(new Uint8Array(), { transform: { rotate: 45 } });
+// @ts-expect-error: a file name is not the file
+process("photo.jpg");
+// @ts-expect-error: loadModel has no such option
+await masking.loadModel("/m.onnx", { integrity: "sha256-x" });

@@ -1,0 +1,47 @@
+// Runs imagemint off the page's main thread, so the page stays responsive while a
+// photo is encoded. One job at a time, in the order they arrive.
+import { init, process, ImageMintError } from "../../imagemint-wasm/pkg/index.js";
+
+// Background removal's larger module (tract) loads only when a job first needs it.
+let masking;
+let modelFile; // { bytes, spec }: the model the page picked, loaded on first use
+let model;
+
+async function convert(bytes, options) {
+  if (!options.mask) {
+    await init(); // loads once; retried by the next job if it failed (e.g. offline)
+    return process(bytes, options);
+  }
+  if (!modelFile) throw new ImageMintError("model", "pick a model file (.onnx) first");
+  masking ??= await import("../../imagemint-wasm/pkg/mask.js");
+  await masking.init();
+  model ??= masking.MaskModel.fromBytes(modelFile.bytes, modelFile.spec);
+  return model.process(bytes, options);
+}
+
+self.onmessage = async ({ data: message }) => {
+  if (message.model) {
+    model?.free();
+    model = undefined;
+    modelFile = message.model;
+    return;
+  }
+  const { id, bytes, options } = message;
+  try {
+    const { data, format, width, height, report } = await convert(bytes, options);
+    self.postMessage({ id, ok: true, data, format, width, height, report }, [data.buffer]);
+  } catch (error) {
+    self.postMessage({
+      id,
+      ok: false,
+      error: {
+        message: error?.message ?? String(error),
+        kind: error?.kind,
+        field: error?.field,
+        // A trap (out of memory, a bug) may have left the module in a bad state: the
+        // page replaces this Worker. Errors and failed loads leave it usable.
+        fatal: error instanceof WebAssembly.RuntimeError,
+      },
+    });
+  }
+};
