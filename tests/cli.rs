@@ -287,7 +287,7 @@ fn options_file_reaches_every_core_option() {
         .args(["rocket.jpg", "--options", "bad.json"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("qualty"));
+        .stderr(predicate::str::contains("`encode.qualty`"));
 }
 
 #[test]

@@ -8,9 +8,9 @@ use imagemint_core::{
     Preset, Rect, Resize, Rgb, Rotation, process,
 };
 
-fn invalid_field(o: &Options) -> &'static str {
+fn invalid_field(o: &Options) -> String {
     match o.validate() {
-        Err(Error::InvalidOptions { field, .. }) => field,
+        Err(Error::InvalidOptions { field, .. }) => field.into_owned(),
         other => panic!("expected InvalidOptions, got {other:?}"),
     }
 }
@@ -72,10 +72,7 @@ fn validate_names_the_bad_field() {
     o.encode.quality = Some(0);
     assert!(matches!(
         process(&fixture("rocket.jpg"), &o),
-        Err(Error::InvalidOptions {
-            field: "encode.quality",
-            ..
-        })
+        Err(Error::InvalidOptions { field, .. }) if field == "encode.quality"
     ));
 }
 
@@ -200,27 +197,49 @@ mod serde_form {
     }
 
     #[test]
-    fn unknown_keys_and_bad_values_are_rejected_by_name() {
-        for (json, needle) in [
-            (r#"{"encode": {"qualty": 70}}"#, "qualty"),
-            (r#"{"encodes": {}}"#, "encodes"),
-            (r#"{"encode": {"format": "gif"}}"#, "gif"),
-            (r#"{"encode": {"effort": 11}}"#, "11"),
-            (r#"{"transform": {"rotate": 45}}"#, "45"),
-            (r#"{"encode": {"background": "blue"}}"#, "blue"),
+    fn unknown_keys_and_bad_values_are_rejected_by_name_and_path() {
+        for (json, needle, path) in [
+            (r#"{"encode": {"qualty": 70}}"#, "qualty", "encode.qualty"),
+            (r#"{"encodes": {}}"#, "encodes", "encodes"),
+            (r#"{"encode": {"format": "gif"}}"#, "gif", "encode.format"),
+            (r#"{"encode": {"quality": 300}}"#, "300", "encode.quality"),
+            (r#"{"encode": {"effort": 11}}"#, "11", "encode.effort"),
+            (r#"{"transform": {"rotate": 45}}"#, "45", "transform.rotate"),
+            (
+                r#"{"encode": {"background": "blue"}}"#,
+                "blue",
+                "encode.background",
+            ),
             (
                 r#"{"transform": {"resize": {"fit": "stretch"}}}"#,
                 "stretch",
+                "transform.resize.fit",
             ),
+            (r#"{"encode": "#, "EOF", "encode"),
+            (r#"{} {}"#, "trailing", ""),
         ] {
-            let err = serde_json::from_str::<Options>(json)
-                .unwrap_err()
-                .to_string();
-            assert!(
-                err.contains(needle),
-                "{json}: error `{err}` should name `{needle}`"
-            );
+            match imagemint_core::from_json::<Options>(json) {
+                Err(e @ Error::InvalidOptions { .. }) => {
+                    let message = e.to_string();
+                    assert!(
+                        message.contains(needle),
+                        "{json}: error `{message}` should name `{needle}`"
+                    );
+                    let Error::InvalidOptions { field, .. } = e else {
+                        unreachable!()
+                    };
+                    assert_eq!(field, path, "{json}");
+                }
+                other => panic!("{json}: expected InvalidOptions, got {other:?}"),
+            }
         }
+        // Same answers as serde_json for good input, including every default.
+        let o: Options = imagemint_core::from_json(r#"{"encode": {"quality": 42}}"#).unwrap();
+        assert_eq!(o.encode.quality, Some(42));
+        assert_eq!(
+            imagemint_core::from_json::<Options>("{}").unwrap(),
+            Options::default()
+        );
     }
 
     #[test]

@@ -49,12 +49,15 @@ window.bench = async (name, runs) => {
   const reference = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
   return { name, ms: times[Math.floor(times.length / 2)], bytes: out.length, psnr: await psnr(out, reference) };
 };
-/** Background removal: one cutout of `image` with the model at `modelUrl`, timed. */
-window.maskBench = async (modelUrl, spec, image) => {
+/** Background removal: a cutout of `image` with the model at `modelUrl`, timed after one
+ * untimed run (as benches/wasm_mask.mjs does in Node). */
+window.maskBench = async (modelUrl, specName, size, image) => {
   const mask = await import("../../imagemint-wasm/pkg/mask.js");
   await mask.init();
+  const spec = { ...mask.builtinModelSpec(specName), inputWidth: size, inputHeight: size };
   const model = await mask.loadModel(modelUrl, { spec, cacheName: null });
   const input = new Uint8Array(await (await fetch(image)).arrayBuffer());
+  model.process(input, { encode: { format: "png" } });
   const out = model.process(input, { encode: { format: "png" } });
   model.free();
   return { maskMs: out.report.timings.maskMs, totalMs: out.report.timings.totalMs };

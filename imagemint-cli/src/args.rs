@@ -273,7 +273,7 @@ impl Cli {
             (Some(path), _) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-                serde_json::from_str(&text)
+                imagemint_core::from_json(&text)
                     .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
             }
             (None, Some(preset)) => Options::from_preset(preset),

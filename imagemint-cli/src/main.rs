@@ -230,7 +230,7 @@ fn pipeline(cli: &Cli, options: Options) -> Result<Pipeline> {
         Some(name) if name.ends_with(".json") => {
             let text =
                 std::fs::read_to_string(name).with_context(|| format!("cannot read {name}"))?;
-            serde_json::from_str(&text).with_context(|| name.to_string())?
+            imagemint_core::from_json(&text).with_context(|| name.to_string())?
         }
         Some(name) => {
             ModelSpec::named(name).context("--model-spec takes a name or a .json file")?

@@ -1,5 +1,7 @@
 //! The one error type of imagemint.
 
+use std::borrow::Cow;
+
 use crate::ImageFormat;
 
 /// An underlying error from a codec or parser, kept as a source but never part of the API.
@@ -42,8 +44,9 @@ pub enum Error {
     /// An option has a value outside its valid range or contradicts another option.
     #[error("invalid option `{field}`: {reason}")]
     InvalidOptions {
-        /// The option's path in camelCase, as in the serde form, e.g. `encode.quality`.
-        field: &'static str,
+        /// The option's path in camelCase, as in the serde form, e.g. `encode.quality`
+        /// (empty when the JSON form as a whole is unreadable).
+        field: Cow<'static, str>,
         /// Why the value was refused.
         reason: String,
     },
@@ -91,9 +94,9 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+    pub(crate) fn invalid(field: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Self {
         Error::InvalidOptions {
-            field,
+            field: field.into(),
             reason: reason.into(),
         }
     }

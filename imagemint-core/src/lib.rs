@@ -54,6 +54,8 @@ mod encode;
 mod error;
 mod exif;
 mod image;
+#[cfg(feature = "serde")]
+mod json;
 #[cfg(feature = "mask")]
 mod mask;
 mod options;
@@ -67,6 +69,8 @@ pub use crate::decode::{decode, sniff};
 pub use crate::encode::{Encoded, encode};
 pub use crate::error::{Error, Result};
 pub use crate::image::{Image, Metadata};
+#[cfg(feature = "serde")]
+pub use crate::json::from_json;
 #[cfg(feature = "mask")]
 pub use crate::mask::{
     Activation, ChannelOrder, InputTensor, Mask, MaskModel, ModelSpec, apply as apply_mask,

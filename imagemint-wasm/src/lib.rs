@@ -104,7 +104,7 @@ pub struct DecodedImage {
 
 pub(crate) fn to_js(error: &Error) -> JsValue {
     let field = match error {
-        Error::InvalidOptions { field, .. } => Some(*field),
+        Error::InvalidOptions { field, .. } if !field.is_empty() => Some(field.as_ref()),
         _ => None,
     };
     ImageMintError::new(error.kind(), &error.to_string(), field).into()
@@ -122,9 +122,10 @@ pub(crate) fn from_js<T: Default + serde::de::DeserializeOwned>(
     }
 }
 
-/// Reads `value` as `T`'s serde form, by way of `JSON.stringify`.
+/// Reads `value` as `T`'s serde form, by way of `JSON.stringify` (serde-wasm-bindgen
+/// would silently ignore unknown keys).
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsValue> {
-    let invalid = |reason: String| -> JsValue {
+    let not_json = |reason: String| -> JsValue {
         ImageMintError::new(
             "invalidOptions",
             &format!("invalid options: {reason}"),
@@ -133,10 +134,10 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(value: &JsValue) -> Resu
         .into()
     };
     let json = js_sys::JSON::stringify(value)
-        .map_err(|e| invalid(format!("{e:?}")))?
+        .map_err(|e| not_json(format!("{e:?}")))?
         .as_string()
-        .ok_or_else(|| invalid("not a JSON value".into()))?;
-    serde_json::from_str(&json).map_err(|e| invalid(e.to_string()))
+        .ok_or_else(|| not_json("not a JSON value".into()))?;
+    imagemint_core::from_json(&json).map_err(|e| to_js(&e))
 }
 
 /// Decodes `input` (after EXIF orientation, as `process` sees it) to RGBA pixels.

@@ -85,8 +85,10 @@ test("errors are ImageMintErrors with core's kind, and the module keeps working"
     [fixture("rocket.jpg").slice(0, 600), undefined, "decode"],
     [fixture("chelsea.png").slice(0, 5000), undefined, "decode"],
     [fixture("chelsea.png"), { encode: { quality: 0 } }, "invalidOptions", "encode.quality"],
-    [fixture("chelsea.png"), { encod: {} }, "invalidOptions"],
-    [fixture("chelsea.png"), { encode: { format: "gif" } }, "invalidOptions"],
+    [fixture("chelsea.png"), { encod: {} }, "invalidOptions", "encod"],
+    [fixture("chelsea.png"), { encode: { format: "gif" } }, "invalidOptions", "encode.format"],
+    // Out of a u8's range: refused while reading the options, still named.
+    [fixture("chelsea.png"), { encode: { quality: 300 } }, "invalidOptions", "encode.quality"],
     // Not JSON: JSON.stringify throws on a BigInt.
     [fixture("chelsea.png"), { encode: { quality: 5n } }, "invalidOptions"],
     [fixture("chelsea.png"), { mask: {} }, "model"],
@@ -100,7 +102,7 @@ test("errors are ImageMintErrors with core's kind, and the module keeps working"
         assert.ok(e instanceof Error);
         assert.equal(e.name, "ImageMintError");
         assert.equal(e.kind, kind, e.message);
-        if (field) assert.equal(e.field, field);
+        assert.equal(e.field, field, e.message);
         assert.ok(e.message.length > 10);
         return true;
       },
