@@ -216,7 +216,8 @@ mod serde_form {
                 "transform.resize.fit",
             ),
             (r#"{"encode": "#, "EOF", "encode"),
-            (r#"{} {}"#, "trailing", ""),
+            (r#"{} {}"#, "invalid options: trailing", ""),
+            (r#""webp""#, "invalid options: invalid type", ""),
         ] {
             match imagemint_core::from_json::<Options>(json) {
                 Err(e @ Error::InvalidOptions { .. }) => {
@@ -233,7 +234,6 @@ mod serde_form {
                 other => panic!("{json}: expected InvalidOptions, got {other:?}"),
             }
         }
-        // Same answers as serde_json for good input, including every default.
         let o: Options = imagemint_core::from_json(r#"{"encode": {"quality": 42}}"#).unwrap();
         assert_eq!(o.encode.quality, Some(42));
         assert_eq!(

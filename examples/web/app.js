@@ -37,7 +37,7 @@ function startWorker() {
 
 /** After a trap (which may leave the module broken): a fresh Worker redoes the other jobs. */
 function replaceWorker() {
-  worker.terminate();
+  worker?.terminate();
   worker = undefined;
   const waiting = [...pending.values()];
   pending.clear();
@@ -59,9 +59,13 @@ function options() {
 }
 
 /** Sends the picked model file to the Worker; every image is converted again after. */
+let modelPicks = 0;
 async function pickModel() {
+  const pick = ++modelPicks;
   const file = settings.elements.model.files[0];
-  model = file && { bytes: await file.arrayBuffer(), spec: settings.elements.spec.value };
+  const picked = file && { bytes: await file.arrayBuffer(), spec: settings.elements.spec.value };
+  if (pick !== modelPicks) return; // a later pick, read faster, already won
+  model = picked;
   worker?.postMessage({ model });
 }
 
@@ -88,7 +92,8 @@ function addFiles(files) {
 
 async function convert(item) {
   const id = nextJob++;
-  item.job = id; // a later run (settings changed) makes this one's answer stale
+  pending.delete(item.job); // a later run (settings changed) makes the earlier answer stale
+  item.job = id;
   item.card.dataset.state = "working";
   pending.set(id, item);
   showStatus();
@@ -101,6 +106,8 @@ async function convert(item) {
 
 function finish(message, item = pending.get(message.id)) {
   pending.delete(message.id);
+  // A trap may leave the module broken, whichever job hit it (even a stale one).
+  if (message.error?.fatal) replaceWorker();
   showStatus();
   if (!item || item.job !== message.id) return;
   const { card, file } = item;
@@ -112,7 +119,6 @@ function finish(message, item = pending.get(message.id)) {
     card.dataset.state = "error";
     error.textContent = `Could not convert ${file.name}: ${message.error.message}`;
     link.hidden = true;
-    if (message.error.fatal) replaceWorker();
     return;
   }
   const { data, format, width, height, report } = message;
@@ -146,6 +152,7 @@ settings.addEventListener("input", async (event) => {
   quality.disabled = !lossy.has(format.value); // PNG is lossless
   clearTimeout(timer);
   if (event.target.name === "model" || event.target.name === "spec") await pickModel();
+  clearTimeout(timer); // another change may have set it while the model was read
   timer = setTimeout(() => items.forEach(convert), 300);
 });
 settings.addEventListener("submit", (event) => event.preventDefault());

@@ -1,5 +1,6 @@
 // Runs imagemint off the page's main thread, so the page stays responsive while a
-// photo is encoded. One job at a time, in the order they arrive.
+// photo is encoded. Jobs may finish out of order (a first one waits for its module to
+// load); the page matches each answer to its job by id.
 import { init, process, ImageMintError } from "../../imagemint-wasm/pkg/index.js";
 
 // Background removal's larger module (tract) loads only when a job first needs it.
@@ -20,7 +21,7 @@ async function convert(bytes, options) {
 }
 
 self.onmessage = async ({ data: message }) => {
-  if (message.model) {
+  if ("model" in message) { // undefined when the page's model file was un-picked
     model?.free();
     model = undefined;
     modelFile = message.model;

@@ -42,7 +42,7 @@ pub enum Error {
     },
 
     /// An option has a value outside its valid range or contradicts another option.
-    #[error("invalid option `{field}`: {reason}")]
+    #[error("invalid {}: {reason}", option_name(.field))]
     InvalidOptions {
         /// The option's path in camelCase, as in the serde form, e.g. `encode.quality`
         /// (empty when the JSON form as a whole is unreadable).
@@ -113,6 +113,15 @@ impl Error {
             format,
             source: source.into(),
         }
+    }
+}
+
+/// "option `encode.quality`", or "options" when no one field is at fault.
+fn option_name(field: &str) -> String {
+    if field.is_empty() {
+        "options".to_owned()
+    } else {
+        format!("option `{field}`")
     }
 }
 

@@ -13,8 +13,14 @@ export function init(source?: RequestInfo | URL | BufferSource | WebAssembly.Mod
 /**
  * Fetches an ONNX model and loads it (`MaskModel.fromBytes`). Where there is Cache Storage
  * (browsers, Workers; not Node) the file is kept in the cache `cacheName`, so a page
- * downloads a model once, not on every visit; a file that does not load is not kept.
- * Throws an `ImageMintError` of kind "model" on an HTTP error or a wrong checksum.
+ * downloads a model once, not on every visit. A file that does not load is not kept; a
+ * cached copy that fails its checksum or does not load is dropped and downloaded again;
+ * a cache that cannot be opened or written only costs a download.
+ *
+ * Throws an `ImageMintError` of kind "model" on an HTTP error status, a wrong checksum or
+ * a file that is not a usable model, and of kind "invalidOptions" on a bad `spec`. A
+ * failed fetch (offline) rejects with the browser's `TypeError`; `sha256` needs
+ * `crypto.subtle`, which browsers give only to secure origins (https, localhost).
  */
 export function loadModel(
   url: string | URL,

@@ -18,34 +18,53 @@ export { ImageMintError };
 export const init = makeInit(initBindings, new URL("./imagemint_mask_bg.wasm", import.meta.url));
 
 /**
- * Fetches an ONNX model and loads it. Where there is Cache Storage (browsers, Workers) the
- * file is kept there, so a page downloads a model once, not on every visit.
- * @param {string | URL} url
- * @param {{ spec?: string | object, sha256?: string, cacheName?: string | null }} [options]
- * @returns {Promise<import("./imagemint_mask.js").MaskModel>}
+ * Fetches an ONNX model and loads it; see `mask.d.ts` for the options and what it throws.
  */
 export async function loadModel(url, { spec, sha256, cacheName = "imagemint-models" } = {}) {
   url = new URL(url, globalThis.location?.href);
-  const cache = cacheName !== null && globalThis.caches ? await caches.open(cacheName) : undefined;
-  let bytes = await cached(cache, url);
-  const fromCache = bytes !== undefined;
-  bytes ??= await download(url);
-  if (sha256 !== undefined) {
-    const actual = await digest(bytes);
-    if (actual !== sha256.toLowerCase()) {
-      await cache?.delete(url); // a damaged copy must not stay
-      throw new ImageMintError("model", `${url} has SHA-256 ${actual}, expected ${sha256}`);
+  const cache = cacheName === null ? undefined : await openCache(cacheName);
+  const copy = await cached(cache, url);
+  if (copy !== undefined) {
+    try {
+      await check(copy, url, sha256);
+      return MaskModel.fromBytes(copy, spec);
+    } catch (error) {
+      // A copy that fails its checksum or does not load (the file at this URL changed, or
+      // storage is damaged) is dropped and the model downloaded again. A bad spec is not
+      // the copy's fault.
+      if (!(error instanceof ImageMintError && error.kind === "model")) throw error;
+      await cache.delete(url);
     }
   }
+  const bytes = await download(url);
+  await check(bytes, url, sha256);
   const model = MaskModel.fromBytes(bytes, spec);
-  // Stored only once it loaded: a truncated or wrong file is not kept.
-  if (cache && !fromCache) await cache.put(url, new Response(bytes));
+  // Stored only once it loaded, so a truncated or wrong file is not kept. A full quota
+  // costs the next visit a download, not this one its model.
+  await cache?.put(url, new Response(bytes)).catch(() => {});
   return model;
+}
+
+/** The cache, or none where Cache Storage is missing or refused (Node, private modes). */
+async function openCache(name) {
+  try {
+    return globalThis.caches ? await caches.open(name) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function cached(cache, url) {
   const response = await cache?.match(url);
   return response ? new Uint8Array(await response.arrayBuffer()) : undefined;
+}
+
+async function check(bytes, url, sha256) {
+  if (sha256 === undefined) return;
+  const actual = await digest(bytes);
+  if (actual !== sha256.toLowerCase()) {
+    throw new ImageMintError("model", `${url} has SHA-256 ${actual}, expected ${sha256}`);
+  }
 }
 
 async function download(url) {
@@ -55,7 +74,7 @@ async function download(url) {
     return new Uint8Array(await readFile(url));
   }
   const response = await fetch(url);
-  if (!response.ok) throw new ImageMintError("model", `${url}: HTTP ${response.status} ${response.statusText}`);
+  if (!response.ok) throw new ImageMintError("model", `${url}: HTTP ${response.status} ${response.statusText}`.trim());
   return new Uint8Array(await response.arrayBuffer());
 }
 

@@ -12,7 +12,8 @@ export const artifacts = process.env.IMAGEMINT_ARTIFACTS ?? join(root, "test-art
 /** `python3 -m http.server` on a free port, serving `dir`. */
 export async function serve(dir) {
   const server = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], {
-    stdio: ["ignore", "pipe", "pipe"],
+    // Its request log goes to stderr: unread, a full pipe would stall the server.
+    stdio: ["ignore", "pipe", "ignore"],
   });
   const port = await new Promise((resolve, reject) => {
     let out = "";

@@ -81,7 +81,10 @@ function compareInBrowser(page, bytes, original) {
 
 /** Every request must go to the page's own origin and carry nothing: GET, no body. */
 function assertPrivate(requests, origin) {
-  assert.ok(requests.length > 0);
+  // The log covers the Worker too: its script and the module it fetched are in it.
+  const paths = requests.map((r) => new URL(r.url()).pathname);
+  assert.ok(paths.includes("/examples/web/worker.js"), paths.join(" "));
+  assert.ok(paths.some((p) => /^\/imagemint-wasm\/pkg\/imagemint(_mask)?_bg\.wasm$/.test(p)), paths.join(" "));
   for (const request of requests) {
     const url = new URL(request.url());
     // blob: URLs are the page's own object URLs (previews, downloads), not network.

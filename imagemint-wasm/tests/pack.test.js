@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -113,6 +113,14 @@ test("installed by name in Chromium: a page, a Worker, and a model cached after 
          const input = await (await fetch("chelsea.png")).arrayBuffer();
          return Array.from(model.process(input, ${JSON.stringify(maskOptions)}).data);
        };
+       // Loads a model that should fail; its error, and whether a copy was cached.
+       window.failedLoad = async (url) => {
+         const { init, loadModel } = await import("imagemint/mask");
+         await init();
+         const error = await loadModel(url, { spec: "u2netp" }).then(() => undefined, (e) => e);
+         const kept = await (await caches.open("imagemint-models")).match(new URL(url, location.href));
+         return { name: error?.name, kind: error?.kind, message: error?.message, kept: kept !== undefined };
+       };
        window.ready = true;
      </script>`,
   );
@@ -146,9 +154,35 @@ test("installed by name in Chromium: a page, a Worker, and a model cached after 
   await page.reload();
   await page.waitForFunction(() => window.ready, null, { timeout: 60_000 });
   assert.ok(sameBytes(Uint8Array.from(await page.evaluate(() => window.cutout())), expectedCutout));
-  const modelRequests = requests.filter((r) => r.url().endsWith("/u2netp.onnx"));
-  assert.equal(modelRequests.length, 1, "the model is downloaded once");
+  const modelRequests = () => requests.filter((r) => r.url().endsWith("/u2netp.onnx")).length;
+  assert.equal(modelRequests(), 1, "the model is downloaded once");
+
+  // A damaged cached copy is dropped and the model downloaded again, then cached whole.
+  const cachedSize = () =>
+    page.evaluate(async () => {
+      const copy = await (await caches.open("imagemint-models")).match(new URL("u2netp.onnx", location.href));
+      return copy && (await copy.arrayBuffer()).byteLength;
+    });
+  assert.equal(await cachedSize(), statSync(modelPath("u2netp.onnx")).size);
+  await page.evaluate(async () => {
+    const cache = await caches.open("imagemint-models");
+    await cache.put(new URL("u2netp.onnx", location.href), new Response(new Uint8Array(1000)));
+  });
+  assert.ok(sameBytes(Uint8Array.from(await page.evaluate(() => window.cutout())), expectedCutout));
+  assert.equal(modelRequests(), 2, "downloaded again after the damaged copy");
+  assert.equal(await cachedSize(), statSync(modelPath("u2netp.onnx")).size);
+
   assert.ok(requests.every((r) => r.url().startsWith(`${server.origin}/`)), "only the page's own origin");
   assert.deepEqual(problems, []);
+
+  // An HTTP error and a file that is no model: "model" errors, nothing cached.
+  writeFileSync(join(app, "garbage.onnx"), Buffer.alloc(5000, 7));
+  for (const [url, words] of [["missing.onnx", "404"], ["garbage.onnx", "model"]]) {
+    const failed = await page.evaluate((url) => window.failedLoad(url), url);
+    assert.equal(failed.name, "ImageMintError", JSON.stringify(failed));
+    assert.equal(failed.kind, "model", failed.message);
+    assert.ok(failed.message.includes(words), failed.message);
+    assert.equal(failed.kept, false, `${url} must not be cached`);
+  }
   await context.close();
 });

@@ -89,6 +89,7 @@ test("errors are ImageMintErrors with core's kind, and the module keeps working"
     [fixture("chelsea.png"), { encode: { format: "gif" } }, "invalidOptions", "encode.format"],
     // Out of a u8's range: refused while reading the options, still named.
     [fixture("chelsea.png"), { encode: { quality: 300 } }, "invalidOptions", "encode.quality"],
+    [fixture("chelsea.png"), "webp", "invalidOptions"], // not an object: no one field at fault
     // Not JSON: JSON.stringify throws on a BigInt.
     [fixture("chelsea.png"), { encode: { quality: 5n } }, "invalidOptions"],
     [fixture("chelsea.png"), { mask: {} }, "model"],
@@ -174,6 +175,10 @@ test("input may be any ArrayBuffer view or an ArrayBuffer; anything else is a Ty
     Buffer: Buffer.from(png),
     "offset Uint8Array": padded.subarray(7, 7 + png.length),
     DataView: new DataView(padded.buffer, 7, png.length),
+    Uint8ClampedArray: new Uint8ClampedArray(png),
+    // Wider elements: the bytes are what counts (one zero byte after the PNG's end if its
+    // length is odd, which decoders ignore).
+    Uint16Array: new Uint16Array(Uint8Array.from([...png, ...(png.length % 2 ? [0] : [])]).buffer),
   };
   for (const [what, input] of Object.entries(inputs)) {
     assert.ok(sameBytes(run(input, { encode: { format: "webp" } }).data, expected), what);
@@ -185,7 +190,8 @@ test("input may be any ArrayBuffer view or an ArrayBuffer; anything else is a Ty
   assert.throws(() => masking.MaskModel.fromBytes("model.onnx"), TypeError);
 });
 
-test("loadModel reads a model, checks its SHA-256 and reports HTTP-like failures", async () => {
+// HTTP errors and Cache Storage are tested in Chromium (pack.test.js); Node has neither here.
+test("loadModel reads a model, checks its SHA-256 and refuses a bad spec", async () => {
   const path = modelPath("u2netp.onnx");
   const sha256 = createHash("sha256").update(readFileSync(path)).digest("hex");
   const model = await masking.loadModel(pathToFileURL(path), { spec: "u2netp", sha256 });
