@@ -8,17 +8,7 @@ missing=()
 command -v nasm >/dev/null || missing+=(nasm)
 command -v cc >/dev/null || missing+=(gcc)
 command -v make >/dev/null || missing+=(make)
-if [ ${#missing[@]} -gt 0 ]; then
-  if command -v apt-get >/dev/null; then
-    sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    echo "Please install: ${missing[*]} (with your system's package manager)" >&2
-    exit 1
-  fi
-fi
+bash "$(dirname "$0")/apt-install.sh" ${missing[@]+"${missing[@]}"}
 if ! command -v cargo >/dev/null; then
   echo "Rust is needed: https://rustup.rs (then run this again)" >&2
   exit 1

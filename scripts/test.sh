@@ -19,11 +19,6 @@ cargo test --workspace --exclude imagemint-wasm --all-features --locked
 # that cargo test just built, installed from its `npm pack` tarball, and run with the demo
 # page (examples/web/) in headless Chromium.
 bash imagemint-wasm/build.sh
-if ! command -v chromium >/dev/null; then
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
-fi
+command -v chromium >/dev/null || bash scripts/apt-install.sh chromium
 IMAGEMINT_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/imagemint" npm --prefix imagemint-wasm test
 echo "Screenshots of the demo page: test-artifacts/"

@@ -5,12 +5,13 @@
 //
 //   bash imagemint-wasm/build.sh && cargo build --release -p imagemint-cli
 //   npm --prefix benches/web ci && node benches/web/run.mjs [RUNS] [mask]
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+// The Chromium tests' static server and browser (playwright-core from imagemint-wasm).
+import { launch, serve } from "../../imagemint-wasm/tests/browser.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const runs = Number(process.argv[2] ?? 3);
@@ -46,19 +47,13 @@ const www = join(dir, "www");
 mkdirSync(www);
 for (const name of readdirSync(root)) symlinkSync(join(root, name), join(www, name));
 if (existsSync(models)) symlinkSync(models, join(www, "models"));
-const server = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", www], {
-  stdio: ["ignore", "pipe", "ignore"],
-});
-const port = await new Promise((resolve) => server.stdout.on("data", (d) => /port (\d+)/.test(d) && resolve(/port (\d+)/.exec(d)[1])));
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-});
+const server = await serve(www);
+const browser = await launch();
 try {
   const page = await browser.newPage();
   page.setDefaultTimeout(0);
   await page.route("**/bench-input.jpg", (route) => route.fulfill({ body: jpeg, contentType: "image/jpeg" }));
-  await page.goto(`http://127.0.0.1:${port}/benches/web/`);
+  await page.goto(`${server.origin}/benches/web/`);
   await page.waitForFunction(() => document.querySelector("#state").textContent === "ready");
 
   console.log(`Chromium ${browser.version()}, ${runs} runs, input ${(jpeg.length / 1e6).toFixed(2)} MB JPEG 4000×3000\n`);
@@ -84,5 +79,5 @@ try {
   }
 } finally {
   await browser.close();
-  server.kill();
+  server.close();
 }

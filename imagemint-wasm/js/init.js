@@ -17,10 +17,16 @@ export function makeInit(initBindings, defaultUrl) {
 }
 
 async function load(initBindings, module) {
-  // Node's fetch does not read file: URLs.
-  if (module instanceof URL && module.protocol === "file:" && globalThis.process?.versions?.node) {
-    const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
-    module = await readFile(module);
-  }
-  await initBindings({ module_or_path: module });
+  await initBindings({ module_or_path: (await readFileUrl(module)) ?? module });
+}
+
+/**
+ * The bytes of a `file:` URL when running in Node, whose fetch does not read them;
+ * `undefined` for anything else (left to fetch).
+ * @param {unknown} url
+ */
+export async function readFileUrl(url) {
+  if (!(url instanceof URL && url.protocol === "file:" && globalThis.process?.versions?.node)) return undefined;
+  const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
+  return new Uint8Array(await readFile(url));
 }

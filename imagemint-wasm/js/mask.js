@@ -1,7 +1,7 @@
 // `imagemint/mask`: everything in `imagemint` plus background removal, in a larger
 // module of its own (tract).
 import initBindings from "./imagemint_mask.js";
-import { makeInit } from "./init.js";
+import { makeInit, readFileUrl } from "./init.js";
 
 import { MaskModel } from "./imagemint_mask.js";
 import { ImageMintError } from "./error.js";
@@ -68,11 +68,8 @@ async function check(bytes, url, sha256) {
 }
 
 async function download(url) {
-  // Node's fetch does not read file: URLs.
-  if (url.protocol === "file:" && globalThis.process?.versions?.node) {
-    const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
-    return new Uint8Array(await readFile(url));
-  }
+  const local = await readFileUrl(url);
+  if (local) return local;
   const response = await fetch(url);
   if (!response.ok) throw new ImageMintError("model", `${url}: HTTP ${response.status} ${response.statusText}`.trim());
   return new Uint8Array(await response.arrayBuffer());

@@ -125,13 +125,12 @@ pub(crate) fn from_js<T: Default + serde::de::DeserializeOwned>(
 /// Reads `value` as `T`'s serde form, by way of `JSON.stringify` (serde-wasm-bindgen
 /// would silently ignore unknown keys).
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsValue> {
-    let not_json = |reason: String| -> JsValue {
-        ImageMintError::new(
-            "invalidOptions",
-            &format!("invalid options: {reason}"),
-            None,
-        )
-        .into()
+    // No one field is at fault when the value has no JSON form at all.
+    let not_json = |reason: String| {
+        to_js(&Error::InvalidOptions {
+            field: "".into(),
+            reason,
+        })
     };
     let json = js_sys::JSON::stringify(value)
         .map_err(|e| not_json(format!("{e:?}")))?

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as masking from "../pkg/mask.js";
-import { fixture, modelPath, root, sameBytes } from "./helpers.js";
+import { fixture, magic, modelPath, root, sameBytes } from "./helpers.js";
 import { launch, openContext, screenshotPath, serve } from "./browser.js";
 
 let server, browser;
@@ -20,12 +20,6 @@ after(async () => {
 });
 
 const photo = join(root, "tests", "fixtures", "rocket-gps.jpg");
-const magic = {
-  jpeg: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
-  png: (b) => String.fromCharCode(...b.subarray(1, 4)) === "PNG",
-  webp: (b) => String.fromCharCode(...b.subarray(8, 12)) === "WEBP",
-  avif: (b) => String.fromCharCode(...b.subarray(4, 12)) === "ftypavif",
-};
 
 async function openDemo() {
   const session = await openContext(browser);

@@ -42,4 +42,12 @@ export function modelPath(file) {
   return path;
 }
 
+/** Each output format's file signature. */
+export const magic = {
+  jpeg: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  png: (b) => String.fromCharCode(...b.subarray(1, 4)) === "PNG",
+  webp: (b) => String.fromCharCode(...b.subarray(8, 12)) === "WEBP",
+  avif: (b) => String.fromCharCode(...b.subarray(4, 12)) === "ftypavif",
+};
+
 export const sameBytes = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);

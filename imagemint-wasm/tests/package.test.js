@@ -7,17 +7,10 @@ import { createHash } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { init, process as run, decode, ImageMintError } from "../pkg/index.js";
 import * as masking from "../pkg/mask.js";
-import { fixture, native, modelPath, sameBytes } from "./helpers.js";
+import { fixture, magic, native, modelPath, sameBytes } from "./helpers.js";
 
 await init();
 await masking.init();
-
-const magic = {
-  jpeg: (d) => d[0] === 0xff && d[1] === 0xd8,
-  png: (d) => d[1] === 0x50 && d[2] === 0x4e && d[3] === 0x47,
-  webp: (d) => String.fromCharCode(...d.slice(8, 12)) === "WEBP",
-  avif: (d) => String.fromCharCode(...d.slice(4, 12)) === "ftypavif",
-};
 
 for (const format of ["jpeg", "png", "webp", "avif"]) {
   test(`chelsea.png → ${format}: decodable, same bytes as native`, () => {
