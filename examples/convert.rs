@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let r = &out.report;
     println!(
         "{input} ({}, {} bytes) → {output} ({}, {}×{}, {} bytes, {:.1}% of the input)",
-        r.input_format,
+        r.input_format.map_or("pixels", |f| f.label()),
         r.input_bytes,
         out.format,
         out.width,

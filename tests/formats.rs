@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use imagemint_core::{
-    DecodeOptions, Effort, Format, Image, ImageFormat, Options, Rect, Resize, Rotation,
+    DecodeOptions, Effort, Format, Image, ImageFormat, Options, Pipeline, Rect, Resize, Rotation,
     TransformOptions, decode, process, sniff, transform,
 };
 
@@ -204,7 +204,10 @@ fn format_same_keeps_what_can_be_written_and_makes_png_of_the_rest() {
     ] {
         let out = process(&fixture(name), &Options::default()).unwrap();
         assert_eq!(out.format, expected, "{name}");
-        assert_eq!(out.report.input_format, sniff(&fixture(name)).unwrap());
+        assert_eq!(
+            out.report.input_format,
+            Some(sniff(&fixture(name)).unwrap())
+        );
     }
 }
 
@@ -327,4 +330,22 @@ fn report_is_honest() {
     assert_eq!(r.quality, Some(75));
     let t = r.timings;
     assert!(t.decode_ms > 0.0 && t.transform_ms > 0.0 && t.encode_ms > 0.0);
+}
+
+#[test]
+fn pixels_skip_decoding_and_report_their_raw_size() {
+    let photo = decode(&fixture("chelsea.png"), &DecodeOptions::default()).unwrap();
+    let rgb = Image::from_rgb8(photo.width(), photo.height(), photo.to_rgb8()).unwrap();
+    let pipeline = Pipeline::new(options(Format::Png)).unwrap();
+    let out = pipeline.process_image(rgb).unwrap();
+    let r = &out.report;
+    assert_eq!(r.input_format, None);
+    assert_eq!(r.input_bytes, 451 * 300 * 3);
+    assert_eq!(r.timings.decode_ms, 0.0);
+    let back = decode(&out.data, &DecodeOptions::default()).unwrap();
+    assert_eq!(back.to_rgb8(), photo.to_rgb8(), "PNG is lossless");
+    // Options are still checked.
+    let mut bad = options(Format::Png);
+    bad.encode.quality = Some(0);
+    assert!(Pipeline::new(bad).is_err());
 }

@@ -79,18 +79,17 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable name for the variant, for bindings that map errors onto their own types
-    /// (`"unsupportedFormat"`, `"decode"`, `"limitsExceeded"`, `"invalidOptions"`,
-    /// `"model"`, `"inference"`, `"encode"`).
-    pub fn kind(&self) -> &'static str {
+    /// Which variant this is, for bindings that map errors onto their own types: matching
+    /// on [`ErrorKind`], which has no wildcard, makes a new variant break their build.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::UnsupportedFormat { .. } => "unsupportedFormat",
-            Error::Decode { .. } => "decode",
-            Error::LimitsExceeded { .. } => "limitsExceeded",
-            Error::InvalidOptions { .. } => "invalidOptions",
-            Error::Model { .. } => "model",
-            Error::Inference { .. } => "inference",
-            Error::Encode { .. } => "encode",
+            Error::UnsupportedFormat { .. } => ErrorKind::UnsupportedFormat,
+            Error::Decode { .. } => ErrorKind::Decode,
+            Error::LimitsExceeded { .. } => ErrorKind::LimitsExceeded,
+            Error::InvalidOptions { .. } => ErrorKind::InvalidOptions,
+            Error::Model { .. } => ErrorKind::Model,
+            Error::Inference { .. } => ErrorKind::Inference,
+            Error::Encode { .. } => ErrorKind::Encode,
         }
     }
 
@@ -112,6 +111,44 @@ impl Error {
         Error::Decode {
             format,
             source: source.into(),
+        }
+    }
+}
+
+/// The variants of [`Error`] without their data. Deliberately not `#[non_exhaustive]`:
+/// bindings match it without a wildcard arm, so adding a variant breaks their build until
+/// they map it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// [`Error::UnsupportedFormat`].
+    UnsupportedFormat,
+    /// [`Error::Decode`].
+    Decode,
+    /// [`Error::LimitsExceeded`].
+    LimitsExceeded,
+    /// [`Error::InvalidOptions`].
+    InvalidOptions,
+    /// [`Error::Model`].
+    Model,
+    /// [`Error::Inference`].
+    Inference,
+    /// [`Error::Encode`].
+    Encode,
+}
+
+impl ErrorKind {
+    /// A stable camelCase name (`"unsupportedFormat"`, `"decode"`, `"limitsExceeded"`,
+    /// `"invalidOptions"`, `"model"`, `"inference"`, `"encode"`), for bindings whose
+    /// errors carry the kind as a string (JavaScript's `ImageMintError.kind`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::UnsupportedFormat => "unsupportedFormat",
+            ErrorKind::Decode => "decode",
+            ErrorKind::LimitsExceeded => "limitsExceeded",
+            ErrorKind::InvalidOptions => "invalidOptions",
+            ErrorKind::Model => "model",
+            ErrorKind::Inference => "inference",
+            ErrorKind::Encode => "encode",
         }
     }
 }

@@ -107,6 +107,16 @@ impl Image {
         &mut self.metadata
     }
 
+    /// Bytes per pixel as stored: channels × bytes per channel.
+    pub fn bytes_per_pixel(&self) -> u8 {
+        self.pixels.color().bytes_per_pixel()
+    }
+
+    /// A copy of the pixels as 8-bit RGB (alpha dropped), row by row.
+    pub fn to_rgb8(&self) -> Vec<u8> {
+        self.pixels.to_rgb8().into_raw()
+    }
+
     /// A copy of the pixels as 8-bit RGBA, row by row.
     pub fn to_rgba8(&self) -> Vec<u8> {
         self.pixels.to_rgba8().into_raw()

@@ -67,7 +67,7 @@ use web_time::Instant;
 
 pub use crate::decode::{decode, sniff};
 pub use crate::encode::{Encoded, encode};
-pub use crate::error::{Error, Result};
+pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::image::{Image, Metadata};
 #[cfg(feature = "serde")]
 pub use crate::json::from_json;
@@ -108,11 +108,11 @@ pub struct Output {
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[non_exhaustive]
 pub struct Report {
-    /// Format of the input.
-    pub input_format: ImageFormat,
+    /// Format of the input; `None` when it was pixels ([`Pipeline::process_image`]).
+    pub input_format: Option<ImageFormat>,
     /// Format of the output.
     pub output_format: ImageFormat,
-    /// Input size in bytes.
+    /// Input size in bytes: the file's, or for pixels their raw size.
     pub input_bytes: u64,
     /// Output size in bytes.
     pub output_bytes: u64,
@@ -193,11 +193,25 @@ impl Pipeline {
 
     /// Runs every stage on one encoded image.
     pub fn process(&self, input: &[u8]) -> Result<Output> {
+        run(input, &self.options, self.model())
+    }
+
+    /// Runs every stage but decoding on pixels (from [`Image::from_rgba8`], say, or
+    /// [`decode`]); [`DecodeOptions`] do not apply.
+    pub fn process_image(&self, image: Image) -> Result<Output> {
+        self.options.validate()?;
+        let start = Instant::now();
+        let raw_bytes = u64::from(image.width())
+            * u64::from(image.height())
+            * u64::from(image.bytes_per_pixel());
+        finish(image, raw_bytes, start, start, &self.options, self.model())
+    }
+
+    fn model(&self) -> ModelRef<'_> {
         #[cfg(feature = "mask")]
-        let model = self.model.as_deref();
+        return self.model.as_deref();
         #[cfg(not(feature = "mask"))]
-        let model = None;
-        run(input, &self.options, model)
+        None
     }
 }
 
@@ -210,8 +224,27 @@ fn run(input: &[u8], options: &Options, model: ModelRef<'_>) -> Result<Output> {
     options.validate()?;
     let start = Instant::now();
     let image = decode(input, &options.decode)?;
-    let decoded = Instant::now();
-    let input_format = image.source_format().unwrap_or(ImageFormat::Png);
+    finish(
+        image,
+        input.len() as u64,
+        start,
+        Instant::now(),
+        options,
+        model,
+    )
+}
+
+/// transform → mask → encode, and the report; `start` is when the run began, `decoded`
+/// when its pixels were ready.
+fn finish(
+    image: Image,
+    input_bytes: u64,
+    start: Instant,
+    decoded: Instant,
+    options: &Options,
+    model: ModelRef<'_>,
+) -> Result<Output> {
+    let input_format = image.source_format();
     let input_dimensions = (image.width(), image.height());
 
     let image = transform(image, &options.transform)?;
@@ -235,7 +268,6 @@ fn run(input: &[u8], options: &Options, model: ModelRef<'_>) -> Result<Output> {
     let done = Instant::now();
 
     let ms = |from: Instant, to: Instant| (to - from).as_secs_f64() * 1000.0;
-    let input_bytes = input.len() as u64;
     let output_bytes = encoded.data.len() as u64;
     Ok(Output {
         width: image.width(),

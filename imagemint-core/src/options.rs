@@ -959,6 +959,7 @@ pub enum MaskOutput {
     #[default]
     Cutout,
     /// The mask itself, as a greyscale image (white = subject).
+    #[cfg_attr(feature = "serde", serde(alias = "mask_only"))]
     MaskOnly,
     /// The subject on this colour.
     Background(Rgb),

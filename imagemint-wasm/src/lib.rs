@@ -107,7 +107,7 @@ pub(crate) fn to_js(error: &Error) -> JsValue {
         Error::InvalidOptions { field, .. } if !field.is_empty() => Some(field.as_ref()),
         _ => None,
     };
-    ImageMintError::new(error.kind(), &error.to_string(), field).into()
+    ImageMintError::new(error.kind().name(), &error.to_string(), field).into()
 }
 
 /// Options from JS: `undefined` and `null` mean the defaults. They go through JSON

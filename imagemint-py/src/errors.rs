@@ -1,0 +1,52 @@
+//! Core's errors as Python exceptions. The classes live in `imagemint/errors.py` (so
+//! `InvalidOptionsError` can be a `ValueError` too); this maps each kind onto one.
+
+use imagemint_core::{Error, ErrorKind};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+use crate::convert::snake_path;
+
+/// The exception for `error`: a subclass of `imagemint.ImageMintError`, with the field
+/// at fault (as Python spells it) on `InvalidOptionsError.field`.
+pub(crate) fn to_py(error: Error) -> PyErr {
+    // No wildcard: a new kind in core must get its class here.
+    let class = match error.kind() {
+        ErrorKind::UnsupportedFormat => "UnsupportedFormatError",
+        ErrorKind::Decode => "DecodeError",
+        ErrorKind::LimitsExceeded => "LimitsError",
+        ErrorKind::InvalidOptions => "InvalidOptionsError",
+        ErrorKind::Model => "ModelError",
+        ErrorKind::Inference => "InferenceError",
+        ErrorKind::Encode => "EncodeError",
+    };
+    let (message, field) = match &error {
+        Error::InvalidOptions { field, reason } if !field.is_empty() => {
+            let field = snake_path(field);
+            (
+                format!("invalid option `{field}`: {}", without_position(reason)),
+                Some(field),
+            )
+        }
+        _ => (error.to_string(), None),
+    };
+    Python::attach(|py| {
+        let made = py
+            .import("imagemint.errors")
+            .and_then(|m| m.getattr(class))
+            .and_then(|class| class.call1((message.clone(), field)));
+        match made {
+            Ok(exception) => PyErr::from_value(exception),
+            Err(e) => PyRuntimeError::new_err(format!("{message} (and imagemint.errors: {e})")),
+        }
+    })
+}
+
+/// serde_json ends its messages with "at line 1 column 209": a place in the JSON this
+/// binding made from the keywords, which the Python user never saw.
+fn without_position(reason: &str) -> &str {
+    match reason.rfind(" at line ") {
+        Some(at) if reason[at..].contains(" column ") => &reason[..at],
+        _ => reason,
+    }
+}
