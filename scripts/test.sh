@@ -19,8 +19,12 @@ cargo test --workspace --exclude imagemint-wasm --exclude imagemint-py --all-fea
 # a virtual environment, then its pytest suite (the same bytes as the `imagemint` command
 # cargo test just built, numpy and Pillow, the GIL, the stubs under mypy) and the example.
 venv="${IMAGEMINT_VENV:-$HOME/.cache/imagemint-py-venv}"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv" || { bash scripts/apt-install.sh python3-venv && python3 -m venv "$venv"; }
+# Debian's python3 needs python3-venv for a venv with pip; a failed try leaves a venv
+# without pip behind, so that is what is checked.
+if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+  rm -rf "$venv"
+  python3 -m venv "$venv" 2>/dev/null ||
+    { rm -rf "$venv" && bash scripts/apt-install.sh python3-venv && python3 -m venv "$venv"; }
 fi
 pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" pytest numpy Pillow mypy

@@ -34,13 +34,20 @@ def main() -> int:
     if not files:
         print(f"no images in {args.input}", file=sys.stderr)
         return 1
+    if args.output.resolve() == args.input.resolve():
+        print("the output folder must not be the input folder", file=sys.stderr)
+        return 1
     args.output.mkdir(parents=True, exist_ok=True)
+    # photo.png and photo.gif would both become photo.webp: such files keep their
+    # extension in the new name (photo.png.webp).
+    stems = [f.stem for f in files]
+    names = {f: f.stem if stems.count(f.stem) == 1 else f.name for f in files}
     # One Options for every file: checked once, shared by the threads.
     options = imagemint.Options(format=args.format, quality=args.quality, resize=(args.max_width, None))
 
     def compress(path: Path) -> tuple[Path, int, int]:
         out = imagemint.process(path, options)
-        target = args.output / path.with_suffix("." + out.format).name
+        target = args.output / f"{names[path]}.{out.format}"
         out.save(target)
         return target, out.report["input_bytes"], out.report["output_bytes"]
 

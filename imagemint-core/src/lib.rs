@@ -108,7 +108,8 @@ pub struct Output {
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[non_exhaustive]
 pub struct Report {
-    /// Format of the input; `None` when it was pixels ([`Pipeline::process_image`]).
+    /// Format of the input; `None` for pixels that did not come from a file
+    /// ([`Image::from_rgba8`] into [`Pipeline::process_image`]).
     pub input_format: Option<ImageFormat>,
     /// Format of the output.
     pub output_format: ImageFormat,
@@ -197,9 +198,11 @@ impl Pipeline {
     }
 
     /// Runs every stage but decoding on pixels (from [`Image::from_rgba8`], say, or
-    /// [`decode`]); [`DecodeOptions`] do not apply.
-    pub fn process_image(&self, image: Image) -> Result<Output> {
+    /// [`decode`]). Of the [`DecodeOptions`], only the limits apply: transforms may not
+    /// grow the image past them.
+    pub fn process_image(&self, mut image: Image) -> Result<Output> {
         self.options.validate()?;
+        image.limits = self.options.decode.limits.clone();
         let start = Instant::now();
         let raw_bytes = u64::from(image.width())
             * u64::from(image.height())

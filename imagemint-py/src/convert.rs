@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use imagemint_core::{MaskOptions, Options, Rect, Resize};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use imagemint_core::{Error, MaskOptions, Options, Rect, Resize};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
@@ -50,6 +50,14 @@ pub(crate) fn snake_path(path: &str) -> String {
     path.split('.').map(snake).collect::<Vec<_>>().join(".")
 }
 
+/// A bad value, as core reports one: an `InvalidOptionsError` naming `path`.
+fn invalid(path: &str, reason: impl Into<String>) -> PyErr {
+    crate::errors::to_py(Error::InvalidOptions {
+        field: path.to_owned().into(),
+        reason: reason.into(),
+    })
+}
+
 /// The positional spellings Python users expect: `resize=(1200, None)` and
 /// `crop=(x, y, width, height)`.
 fn sugar(key: &str, value: &Bound<'_, PyAny>) -> Option<&'static [&'static str]> {
@@ -68,12 +76,15 @@ pub(crate) fn to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     if let Some(names) = sugar(key, value) {
         let items: Vec<Bound<'_, PyAny>> = value.try_iter()?.collect::<PyResult<_>>()?;
         if items.len() != names.len() {
-            return Err(PyValueError::new_err(format!(
-                "option `{path}`: a sequence must have {} items ({}), got {}",
-                names.len(),
-                names.join(", "),
-                items.len()
-            )));
+            return Err(invalid(
+                path,
+                format!(
+                    "a sequence must have {} items ({}), got {}",
+                    names.len(),
+                    names.join(", "),
+                    items.len()
+                ),
+            ));
         }
         let mut object = Map::new();
         for (name, item) in names.iter().zip(&items) {
@@ -88,20 +99,24 @@ pub(crate) fn to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
         Ok(Value::Null)
     } else if let Ok(b) = value.cast::<PyBool>() {
         Ok(Value::Bool(b.is_true()))
-    } else if value.is_instance_of::<PyInt>() {
-        if let Ok(n) = value.extract::<i64>() {
+    } else if value.is_instance_of::<PyInt>() || value.hasattr("__index__")? {
+        // `__index__`: numpy's integers, which are not `int`s.
+        let n = value
+            .py()
+            .import("operator")?
+            .call_method1("index", (value,))?;
+        if let Ok(n) = n.extract::<i64>() {
             Ok(n.into())
-        } else if let Ok(n) = value.extract::<u64>() {
+        } else if let Ok(n) = n.extract::<u64>() {
             Ok(n.into())
         } else {
-            Err(PyValueError::new_err(format!(
-                "option `{path}`: {value} is out of range"
-            )))
+            Err(invalid(path, format!("{n} is out of range")))
         }
-    } else if let Ok(f) = value.cast::<PyFloat>() {
-        serde_json::Number::from_f64(f.value())
+    } else if value.is_instance_of::<PyFloat>() || value.hasattr("__float__")? {
+        let f: f64 = value.call_method0("__float__")?.extract()?;
+        serde_json::Number::from_f64(f)
             .map(Value::Number)
-            .ok_or_else(|| PyValueError::new_err(format!("option `{path}`: must be finite")))
+            .ok_or_else(|| invalid(path, format!("{f} is not a finite number")))
     } else if let Ok(s) = value.cast::<PyString>() {
         Ok(Value::String(s.to_cow()?.into_owned()))
     } else if let Ok(dict) = value.cast::<PyDict>() {
@@ -169,17 +184,22 @@ pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, 
 pub(crate) fn keywords() -> &'static BTreeMap<String, Vec<String>> {
     static KEYWORDS: OnceLock<BTreeMap<String, Vec<String>>> = OnceLock::new();
     KEYWORDS.get_or_init(|| {
+        let mut map = BTreeMap::new();
+        collect(shape(), "", &mut map);
+        map
+    })
+}
+
+/// The serde form of `Options` with every optional part present: where the options are
+/// objects (sections, `resize`, `crop`, `mask`) and where they are values.
+fn shape() -> &'static Value {
+    static SHAPE: OnceLock<Value> = OnceLock::new();
+    SHAPE.get_or_init(|| {
         let mut full = Options::default();
         full.transform.resize = Some(Resize::default());
         full.transform.crop = Some(Rect::default());
         full.mask = Some(MaskOptions::default());
-        let mut map = BTreeMap::new();
-        collect(
-            &serde_json::to_value(full).expect("options serialize"),
-            "",
-            &mut map,
-        );
-        map
+        serde_json::to_value(full).expect("options serialize")
     })
 }
 
@@ -197,10 +217,12 @@ fn collect(value: &Value, prefix: &str, map: &mut BTreeMap<String, Vec<String>>)
 }
 
 /// Sets `value` at the dotted `path` in `root`, making objects on the way (over `null`)
-/// and merging into an object that is there, so `resize=(800, None)` and `fit="cover"`
-/// can be given together.
+/// and merging into an option object that is there, so `resize=(800, None)` and
+/// `fit="cover"` can be given together. Values that are objects in the serde form only
+/// (a mask output `{"blur": 8}`) replace what was there.
 fn set(root: &mut Value, path: &str, value: Value) {
     let mut node = root;
+    let mut shape = Some(shape());
     for key in path.split('.') {
         if !node.is_object() {
             *node = Value::Object(Map::new());
@@ -210,19 +232,33 @@ fn set(root: &mut Value, path: &str, value: Value) {
             .expect("made an object above")
             .entry(key)
             .or_insert(Value::Null);
+        shape = shape.and_then(|s| s.get(key));
     }
-    merge(node, value);
+    merge(node, value, shape);
 }
 
-fn merge(into: &mut Value, value: Value) {
-    match (into, value) {
-        (Value::Object(into), Value::Object(value)) => {
+fn merge(into: &mut Value, value: Value, shape: Option<&Value>) {
+    match (into, value, shape) {
+        (Value::Object(into), Value::Object(value), Some(Value::Object(shape))) => {
             for (k, v) in value {
-                merge(into.entry(k).or_insert(Value::Null), v);
+                let child = shape.get(&k);
+                merge(into.entry(k).or_insert(Value::Null), v, child);
             }
         }
-        (into, value) => *into = value,
+        (into, value, _) => *into = value,
     }
+}
+
+/// `transform.resize.width` as the keyword that sets it:
+/// `transform={"resize": {"width": ...}}`.
+fn nested_example(path: &str) -> String {
+    let mut parts = path.split('.');
+    let head = parts.next().unwrap_or_default();
+    let mut inner = "...".to_owned();
+    for key in parts.rev() {
+        inner = format!("{{\"{key}\": {inner}}}");
+    }
+    format!("{head}={inner}")
 }
 
 /// `base`'s serde form with the keyword arguments of `function` applied in order.
@@ -242,8 +278,9 @@ pub(crate) fn options_json(
                 let places: Vec<String> = paths.iter().map(|p| snake_path(p)).collect();
                 return Err(PyTypeError::new_err(format!(
                     "{function}() keyword `{key}` is ambiguous: set one of {} through its \
-                     section (e.g. transform={{\"resize\": {{...}}}})",
-                    places.join(", ")
+                     section, e.g. {}",
+                    places.join(", "),
+                    nested_example(&places[0])
                 )));
             }
             None => {

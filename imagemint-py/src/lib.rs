@@ -14,7 +14,6 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict};
 
 mod convert;
 mod errors;
-#[cfg(feature = "mask")]
 mod mask;
 
 use convert::{from_value, options_json, to_py};
@@ -62,7 +61,9 @@ impl Options {
     /// their defaults.
     #[staticmethod]
     fn from_dict(value: &Bound<'_, PyAny>) -> PyResult<Self> {
-        from_value(&convert::to_json(value, "")?).map(Options)
+        let options: imagemint_core::Options = from_value(&convert::to_json(value, "")?)?;
+        options.validate().map_err(error_to_py)?;
+        Ok(Options(options))
     }
 
     /// The camelCase JSON form that the CLI's `--options` file and the npm package use.
@@ -73,13 +74,20 @@ impl Options {
     /// Options from their JSON form.
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<Self> {
-        imagemint_core::from_json(json)
-            .map(Options)
-            .map_err(error_to_py)
+        let options: imagemint_core::Options =
+            imagemint_core::from_json(json).map_err(errors::to_py_keeping_position)?;
+        options.validate().map_err(error_to_py)?;
+        Ok(Options(options))
     }
 
     fn __repr__(&self) -> String {
-        format!("imagemint.Options.from_json('{}')", self.to_json())
+        format!("imagemint.Options.from_json({:?})", self.to_json())
+    }
+
+    /// Pickled as its JSON form (for multiprocessing).
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = py.get_type::<Options>().getattr("from_json")?;
+        Ok((from_json, (self.to_json(),)))
     }
 }
 
@@ -155,9 +163,14 @@ impl Image {
     /// An image from a Pillow image (converted to RGB or RGBA first).
     #[staticmethod]
     fn from_pil(image: &Bound<'_, PyAny>) -> PyResult<Self> {
-        // Palette and greyscale images with a transparent colour carry it in `info`.
-        let mode: String = image.getattr("mode")?.extract()?;
-        let alpha = mode.contains('A') || image.getattr("info")?.contains("transparency")?;
+        let alpha = if image.hasattr("has_transparency_data")? {
+            // Pillow ≥ 10.1: an alpha band, or a transparent palette entry or colour.
+            image.getattr("has_transparency_data")?.is_truthy()?
+        } else {
+            let mode: String = image.getattr("mode")?.extract()?;
+            matches!(mode.as_str(), "RGBA" | "RGBa" | "LA" | "La" | "PA")
+                || image.getattr("info")?.contains("transparency")?
+        };
         let mode = if alpha { "RGBA" } else { "RGB" };
         let rgb = image.call_method1("convert", (mode,))?;
         let (width, height): (u32, u32) = rgb.getattr("size")?.extract()?;
@@ -406,12 +419,19 @@ fn process(
     ProcessResult::new(py, out)
 }
 
-#[cfg(feature = "mask")]
+/// A pipeline with `model` for the mask stage (a cutout unless the options say otherwise).
 fn with_model(
     mut options: imagemint_core::Options,
     model: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Pipeline> {
     let Some(model) = model.filter(|m| !m.is_none()) else {
+        if options.mask.is_some() {
+            // Core would say so too, but only after decoding, and in Rust's terms.
+            return Err(error_to_py(imagemint_core::Error::Model {
+                reason: "the mask options need a model: pass model=imagemint.MaskModel.load(path)"
+                    .into(),
+            }));
+        }
         return Pipeline::new(options).map_err(error_to_py);
     };
     let model = model
@@ -421,19 +441,6 @@ fn with_model(
     Ok(Pipeline::new(options)
         .map_err(error_to_py)?
         .with_model(model.get().shared()))
-}
-
-#[cfg(not(feature = "mask"))]
-fn with_model(
-    options: imagemint_core::Options,
-    model: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Pipeline> {
-    if model.is_some_and(|m| !m.is_none()) {
-        return Err(PyTypeError::new_err(
-            "this build of imagemint has no mask stage",
-        ));
-    }
-    Pipeline::new(options).map_err(error_to_py)
 }
 
 /// Decodes `data` (as `process` reads it, EXIF orientation applied) to an `Image`.
@@ -492,7 +499,6 @@ fn _imagemint(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(process, m)?)?;
     m.add_function(wrap_pyfunction!(decode, m)?)?;
     m.add_function(wrap_pyfunction!(option_keywords, m)?)?;
-    #[cfg(feature = "mask")]
     mask::register(m)?;
     Ok(())
 }

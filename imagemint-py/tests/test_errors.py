@@ -70,8 +70,10 @@ def test_wrong_input_type_is_a_type_error() -> None:
 
 
 def test_mask_without_a_model_is_a_model_error() -> None:
-    with pytest.raises(imagemint.ModelError, match="model"):
+    with pytest.raises(imagemint.ModelError, match=r"model=imagemint\.MaskModel"):
         imagemint.process(fixture("chelsea.png"), mask={})
+    with pytest.raises(imagemint.ModelError):
+        imagemint.process(fixture("chelsea.png"), output="mask_only")
 
 
 def test_bad_model_bytes_are_a_model_error() -> None:

@@ -40,6 +40,9 @@ def test_mask_options(model: imagemint.MaskModel) -> None:
     assert mask.ndim == 3 and mask.shape[2] == 3 and np.array_equal(mask[..., 0], mask[..., 1])
     cropped = imagemint.process(data, model=model, format="png", crop_to_subject=True, padding=4)
     assert cropped.width < 451 or cropped.height < 300
+    # Any padding, however large, is clamped to the picture.
+    whole = imagemint.process(data, model=model, format="png", crop_to_subject=True, padding=2**32 - 1)
+    assert (whole.width, whole.height) == (451, 300)
     green = imagemint.process(data, model=model, format="jpeg", output={"background": "#00ff00"})
     corner = green.to_numpy()[3, 3]
     assert corner[1] > 200 and corner[0] < 60 and corner[2] < 60

@@ -125,3 +125,63 @@ def test_option_keywords_lists_the_flat_names() -> None:
             imagemint.Options(**{name: None})
         except imagemint.InvalidOptionsError:
             pass
+
+
+def test_a_new_mask_output_replaces_the_old_one() -> None:
+    # Both forms are one-key dicts in core's serde form; they must not be merged.
+    green = imagemint.Options(output={"background": "#00ff00"})
+    blurred = green.replace(output={"blur": 8})
+    assert blurred.to_dict()["mask"]["output"] == {"blur": 8}
+    assert imagemint.Options(mask={"output": {"blur": 3}}).replace(output="mask_only").to_dict()["mask"]["output"] == "maskOnly"
+
+
+def test_numpy_scalars_are_numbers() -> None:
+    np = pytest.importorskip("numpy")
+    assert imagemint.Options(quality=np.int64(80)) == imagemint.Options(quality=80)
+    assert imagemint.Options(threshold=np.float32(0.5)) == imagemint.Options(threshold=0.5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"quality": 10**30}, "encode.quality"),
+        ({"threshold": float("inf")}, "mask.threshold"),
+        ({"resize": (1, 2, 3)}, "transform.resize"),
+    ],
+)
+def test_values_python_cannot_pass_on_are_invalid_options(kwargs: dict, field: str) -> None:
+    with pytest.raises(imagemint.InvalidOptionsError) as caught:
+        imagemint.Options(**kwargs)
+    assert caught.value.field == field
+
+
+def test_from_dict_and_from_json_are_checked_like_keywords() -> None:
+    with pytest.raises(imagemint.InvalidOptionsError) as caught:
+        imagemint.Options.from_json('{"encode": {"quality": 0}}')
+    assert caught.value.field == "encode.quality"
+    with pytest.raises(imagemint.InvalidOptionsError):
+        imagemint.Options.from_dict({"encode": {"quality": 0}})
+    # A syntax error in the user's own JSON says where it is.
+    with pytest.raises(imagemint.InvalidOptionsError, match="column"):
+        imagemint.Options.from_json('{"encode": ')
+
+
+def test_messages_name_fields_as_python_does() -> None:
+    with pytest.raises(imagemint.InvalidOptionsError) as caught:
+        imagemint.Options(decode={"limits": {"max_pixelz": 5}})
+    message = str(caught.value)
+    assert "max_pixels" in message and "maxPixels" not in message
+    assert "line 1" not in message, "no position in JSON the user never wrote"
+
+
+def test_options_and_errors_pickle() -> None:
+    import pickle
+
+    o = imagemint.Options(format="avif", quality=40, resize=(640, None))
+    assert pickle.loads(pickle.dumps(o)) == o
+    try:
+        imagemint.Options(quality=500)
+    except imagemint.InvalidOptionsError as e:
+        again = pickle.loads(pickle.dumps(e))
+        assert type(again) is imagemint.InvalidOptionsError
+        assert again.field == "encode.quality" and str(again) == str(e)

@@ -81,3 +81,10 @@ def test_one_dimensional_array_is_a_file() -> None:
     out = imagemint.process(data, format="webp")
     assert (out.width, out.height) == (451, 300)
     assert PILImage.open(io.BytesIO(out.data)).size == (451, 300)
+
+
+def test_limits_apply_to_pixel_input() -> None:
+    rgb = np.zeros((100, 100, 3), np.uint8)
+    with pytest.raises(imagemint.LimitsError):
+        imagemint.process(rgb, resize=(1000, 1000), enlarge=True, max_pixels=500_000)
+    assert imagemint.process(rgb, resize=(200, 200), enlarge=True, max_pixels=500_000).width == 200

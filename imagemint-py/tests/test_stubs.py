@@ -117,3 +117,9 @@ def test_mypy_accepts_correct_use_and_rejects_mistakes(tmp_path: Path) -> None:
     assert "qualty" in wrong.stdout
     assert "bad.py:3" in wrong.stdout  # 'gif' is no output format
     assert "bad.py:4" in wrong.stdout
+
+
+def test_the_package_ships_its_types() -> None:
+    package = Path(imagemint.__file__).parent
+    assert (package / "py.typed").exists()
+    assert STUB.exists()

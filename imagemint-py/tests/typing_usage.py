@@ -21,3 +21,11 @@ def main(photo: Path) -> int:
     except imagemint.UnsupportedFormatError as e:
         print(e.field)
     return saved + cut.width
+
+
+def pillow(path: Path) -> None:
+    from PIL import Image as PILImage
+
+    with PILImage.open(path) as photo:
+        imagemint.process(photo, format="jpeg")
+        imagemint.Image.from_pil(photo)

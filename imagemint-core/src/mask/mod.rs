@@ -97,7 +97,10 @@ pub(crate) fn apply_mask(
     {
         let pad = options.padding;
         let (x0, y0) = (x0.saturating_sub(pad), y0.saturating_sub(pad));
-        let (x1, y1) = ((x1 + pad).min(w - 1), (y1 + pad).min(h - 1));
+        let (x1, y1) = (
+            x1.saturating_add(pad).min(w - 1),
+            y1.saturating_add(pad).min(h - 1),
+        );
         image.pixels = image.pixels.crop_imm(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
     }
     image

@@ -26,6 +26,7 @@ pub enum Activation {
     /// Logits: apply the logistic function.
     Sigmoid,
     /// Stretch the output so its minimum becomes 0 and its maximum 1.
+    #[cfg_attr(feature = "serde", serde(alias = "min_max"))]
     MinMax,
 }
 

@@ -2,7 +2,7 @@
 # options by tests/test_stubs.py (keywords) and run through mypy (tests/typing_usage.py).
 import os
 import sys
-from typing import Any, Literal, Optional, Sequence, Tuple, TypedDict, Union
+from typing import Any, Literal, Optional, Protocol, Sequence, Tuple, TypedDict, Union
 
 if sys.version_info >= (3, 11):
     from typing import Unpack
@@ -22,7 +22,16 @@ Rotation = Literal[0, 90, 180, 270]
 Chroma = Literal["4:2:0", "420", "yuv420", "4:4:4", "444", "yuv444"]
 # "#rrggbb"
 Color = str
-Data = Union[bytes, bytearray, memoryview, str, os.PathLike[str], "Image", numpy.ndarray, Any]
+class _PillowImage(Protocol):
+    """What imagemint reads of a Pillow image (`PIL.Image.Image`)."""
+
+    @property
+    def mode(self) -> str: ...
+    @property
+    def size(self) -> Tuple[int, int]: ...
+    def tobytes(self) -> bytes: ...
+
+Data = Union[bytes, bytearray, memoryview, str, os.PathLike[str], "Image", numpy.ndarray, _PillowImage]
 
 # Core's option sections as nested dicts. Parts that are also flat keywords of
 # `process` are split out as private bases, so `OptionKeywords` can inherit them.
@@ -166,10 +175,10 @@ class Image:
     def has_alpha(self) -> bool: ...
     def to_numpy(self) -> numpy.typing.NDArray[numpy.uint8]: ...
     @staticmethod
-    def from_numpy(array: numpy.typing.ArrayLike) -> Image: ...
+    def from_numpy(array: Union[numpy.typing.NDArray[numpy.uint8], memoryview]) -> Image: ...
     def to_pil(self) -> Any: ...
     @staticmethod
-    def from_pil(image: Any) -> Image: ...
+    def from_pil(image: _PillowImage) -> Image: ...
 
 class Result:
     """The encoded file and its report."""

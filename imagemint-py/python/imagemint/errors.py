@@ -21,6 +21,10 @@ class ImageMintError(Exception):
         super().__init__(message)
         self.field = field
 
+    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
+        # Keeps `field` when pickled (a ProcessPoolExecutor sends errors back that way).
+        return (type(self), (str(self), self.field))
+
 
 class UnsupportedFormatError(ImageMintError):
     """The input is in no format imagemint reads, or the operation is not available."""
