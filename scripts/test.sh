@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (real photos, hostile input, limits, background
 # removal checked against ONNX Runtime), CLI and doc tests, with every feature on; the
-# Python package's tests; then builds the npm package (WebAssembly) and runs its tests in Node (against the native
+# Python package's tests; the C ABI's header, example and C tests under valgrind; then
+# builds the npm package (WebAssembly) and runs its tests in Node (against the native
 # command) and in headless Chromium (the demo page). The same command CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,25 @@ pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" --force-reinstall --no-deps ./imagemint-py
 "$venv/bin/python" -m pytest -q imagemint-py/tests
 "$venv/bin/python" examples/python/batch.py tests/fixtures "$(mktemp -d)" --format webp
+# The C ABI (its Rust tests ran with cargo test above): the committed header must be what
+# cbindgen makes of the source; the C example and a C test program build against it and
+# libimagemint.so, and the test program runs clean under valgrind (no leaks, no invalid
+# reads or writes).
+cargo build --locked -p imagemint-capi
+tools="${IMAGEMINT_TOOLS:-$HOME/.cache/imagemint-tools}"
+if [ "$("$tools/bin/cbindgen" --version 2>/dev/null)" != "cbindgen 0.29.4" ]; then
+  cargo install --quiet --locked --root "$tools" cbindgen --version 0.29.4
+fi
+header="$(mktemp)"
+"$tools/bin/cbindgen" --quiet --config imagemint-capi/cbindgen.toml --crate imagemint-capi \
+  --output "$header" imagemint-capi
+diff -u imagemint-capi/include/imagemint.h "$header" ||
+  { echo "imagemint.h is stale: regenerate it (imagemint-capi/cbindgen.toml says how)" >&2; exit 1; }
+command -v valgrind >/dev/null || bash scripts/apt-install.sh valgrind
+command -v make >/dev/null || bash scripts/apt-install.sh make
+make -s -C examples/c
+examples/c/compress examples/sample.jpg "$(mktemp -d)/sample.webp" 60
+make -s -C imagemint-capi/tests valgrind
 # The npm package: built for wasm32, then checked in Node against the `imagemint` command
 # that cargo test just built, installed from its `npm pack` tarball, and run with the demo
 # page (examples/web/) in headless Chromium.

@@ -1,0 +1,363 @@
+//! The exports called as C calls them.
+
+use std::ffi::{CStr, CString};
+use std::ptr::{null, null_mut};
+
+use super::*;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn last_error() -> String {
+    let message = imagemint_last_error_message();
+    assert!(!message.is_null(), "a failure leaves a message");
+    // SAFETY: a live message of this thread.
+    unsafe { CStr::from_ptr(message) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn c(s: &str) -> CString {
+    CString::new(s).unwrap()
+}
+
+/// Runs `imagemint_process`; the result handle on success.
+fn process(
+    data: &[u8],
+    options: *const imagemint_options,
+) -> Result<*mut imagemint_result, imagemint_status> {
+    let mut out = null_mut();
+    // SAFETY: a live slice and handles.
+    match unsafe { imagemint_process(data.as_ptr(), data.len(), options, null(), &mut out) } {
+        IMAGEMINT_OK => Ok(out),
+        status => {
+            assert!(out.is_null(), "no result on failure");
+            Err(status)
+        }
+    }
+}
+
+#[test]
+fn setters_and_process_make_a_resized_webp_with_a_report() {
+    let options = imagemint_options_new();
+    // SAFETY: live handles and NUL-terminated strings throughout.
+    unsafe {
+        assert_eq!(
+            imagemint_options_set_format(options, c("webp").as_ptr()),
+            IMAGEMINT_OK
+        );
+        assert_eq!(imagemint_options_set_quality(options, 70), IMAGEMINT_OK);
+        assert_eq!(
+            imagemint_options_set_resize(options, 200, 0, null()),
+            IMAGEMINT_OK
+        );
+        assert_eq!(
+            imagemint_options_set_metadata(options, c("strip").as_ptr()),
+            IMAGEMINT_OK
+        );
+        assert!(
+            imagemint_last_error_message().is_null(),
+            "success clears the message"
+        );
+        let input = fixture("rocket.jpg");
+        let result = process(&input, options).unwrap();
+        let mut len = 0;
+        let data = imagemint_result_data(result, &mut len);
+        let bytes = std::slice::from_raw_parts(data, len);
+        assert_eq!(&bytes[8..12], b"WEBP");
+        assert_eq!(
+            (
+                imagemint_result_width(result),
+                imagemint_result_height(result)
+            ),
+            (200, 133)
+        );
+        assert_eq!(
+            CStr::from_ptr(imagemint_result_format(result)).to_str(),
+            Ok("webp")
+        );
+        let report: serde_json::Value = serde_json::from_str(
+            CStr::from_ptr(imagemint_result_report_json(result))
+                .to_str()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(report["inputBytes"], input.len());
+        assert_eq!(report["outputBytes"], len);
+        assert_eq!(report["quality"], 70);
+        // The same bytes as core gives for the same options.
+        let mut o = Options::default();
+        o.encode.format = Format::Webp;
+        o.encode.quality = Some(70);
+        o.encode.metadata = MetadataPolicy::Strip;
+        o.transform.resize = Some(Resize::width(200));
+        assert_eq!(bytes, imagemint_core::process(&input, &o).unwrap().data);
+        imagemint_result_free(result);
+        imagemint_options_free(options);
+    }
+}
+
+#[test]
+fn json_options_reach_every_option_and_name_bad_fields() {
+    let mut options = null_mut();
+    let json =
+        c(r#"{"encode": {"format": "png"}, "transform": {"rotate": 90, "flipHorizontal": true}}"#);
+    // SAFETY: as above.
+    unsafe {
+        assert_eq!(
+            imagemint_options_from_json(json.as_ptr(), &mut options),
+            IMAGEMINT_OK
+        );
+        let result = process(&fixture("chelsea.png"), options).unwrap();
+        assert_eq!(
+            (
+                imagemint_result_width(result),
+                imagemint_result_height(result)
+            ),
+            (300, 451)
+        );
+        imagemint_result_free(result);
+        imagemint_options_free(options);
+
+        let mut untouched = null_mut();
+        for (json, field) in [
+            (r#"{"encode": {"quality": 101}}"#, "encode.quality"),
+            (r#"{"encode": {"qualty": 1}}"#, "encode.qualty"),
+            ("{", ""),
+        ] {
+            let status = imagemint_options_from_json(c(json).as_ptr(), &mut untouched);
+            assert_eq!(status, IMAGEMINT_INVALID_OPTIONS, "{json}");
+            assert!(untouched.is_null());
+            assert!(last_error().contains(field), "{}", last_error());
+        }
+    }
+}
+
+#[test]
+fn a_bad_setter_value_leaves_the_options_as_they_were() {
+    let options = imagemint_options_new();
+    // SAFETY: as above.
+    unsafe {
+        assert_eq!(imagemint_options_set_quality(options, 80), IMAGEMINT_OK);
+        assert_eq!(
+            imagemint_options_set_quality(options, 500),
+            IMAGEMINT_INVALID_OPTIONS
+        );
+        assert!(last_error().contains("encode.quality"));
+        assert_eq!(
+            imagemint_options_set_effort(options, 11),
+            IMAGEMINT_INVALID_OPTIONS
+        );
+        assert_eq!(
+            imagemint_options_set_format(options, c("gif").as_ptr()),
+            IMAGEMINT_INVALID_OPTIONS
+        );
+        assert!(last_error().contains("gif"), "{}", last_error());
+        assert_eq!(
+            imagemint_options_set_resize(options, 10, 10, c("squash").as_ptr()),
+            IMAGEMINT_INVALID_OPTIONS
+        );
+        assert_eq!((*options).0.encode.quality, Some(80));
+        assert_eq!((*options).0.transform.resize, None);
+        imagemint_options_free(options);
+    }
+}
+
+#[test]
+fn bad_input_is_a_status_not_a_crash() {
+    assert_eq!(
+        process(b"just some text", null()).unwrap_err(),
+        IMAGEMINT_UNSUPPORTED_FORMAT
+    );
+    assert_eq!(
+        process(b"", null()).unwrap_err(),
+        IMAGEMINT_UNSUPPORTED_FORMAT
+    );
+    let png = fixture("chelsea.png");
+    assert_eq!(
+        process(&png[..png.len() / 2], null()).unwrap_err(),
+        IMAGEMINT_DECODE
+    );
+    assert!(last_error().contains("PNG"), "{}", last_error());
+    let mut limits = null_mut();
+    // SAFETY: as above.
+    unsafe {
+        let json = c(r#"{"decode": {"limits": {"maxPixels": 1000}}}"#);
+        assert_eq!(
+            imagemint_options_from_json(json.as_ptr(), &mut limits),
+            IMAGEMINT_OK
+        );
+        assert_eq!(
+            process(&png, limits).unwrap_err(),
+            IMAGEMINT_LIMITS_EXCEEDED
+        );
+        imagemint_options_free(limits);
+        let mut out = null_mut();
+        let status =
+            imagemint_process_file(c("/no/such/photo.jpg").as_ptr(), null(), null(), &mut out);
+        assert_eq!(status, IMAGEMINT_IO);
+        assert!(last_error().contains("/no/such/photo.jpg"));
+        let invalid = [0xffu8, 0xfe, 0];
+        let status = imagemint_process_file(invalid.as_ptr().cast(), null(), null(), &mut out);
+        assert_eq!(status, IMAGEMINT_INVALID_UTF8);
+    }
+}
+
+#[test]
+fn null_pointers_are_refused_and_null_frees_are_no_ops() {
+    let mut out = null_mut();
+    let mut model = null_mut();
+    // SAFETY: NULL where the API allows it, or where it must be refused.
+    unsafe {
+        assert_eq!(
+            imagemint_process(null(), 10, null(), null(), &mut out),
+            IMAGEMINT_NULL_ARGUMENT
+        );
+        let png = fixture("chelsea.png");
+        assert_eq!(
+            imagemint_process(png.as_ptr(), png.len(), null(), null(), null_mut()),
+            IMAGEMINT_NULL_ARGUMENT
+        );
+        assert!(last_error().contains("out"));
+        assert_eq!(
+            imagemint_options_from_json(null(), &mut null_mut()),
+            IMAGEMINT_NULL_ARGUMENT
+        );
+        assert_eq!(
+            imagemint_options_set_format(null_mut(), c("png").as_ptr()),
+            IMAGEMINT_NULL_ARGUMENT
+        );
+        assert_eq!(
+            imagemint_options_set_quality(null_mut(), 50),
+            IMAGEMINT_NULL_ARGUMENT
+        );
+        assert_eq!(
+            imagemint_mask_model_load(null(), null(), &mut model),
+            IMAGEMINT_NULL_ARGUMENT
+        );
+        assert_eq!(
+            imagemint_process_file(null(), null(), null(), &mut out),
+            IMAGEMINT_NULL_ARGUMENT
+        );
+        let mut len = 7;
+        assert!(imagemint_result_data(null(), &mut len).is_null());
+        assert_eq!(len, 0);
+        assert!(imagemint_result_format(null()).is_null());
+        assert!(imagemint_result_report_json(null()).is_null());
+        assert_eq!(imagemint_result_width(null()), 0);
+        imagemint_options_free(null_mut());
+        imagemint_result_free(null_mut());
+        imagemint_mask_model_free(null_mut());
+    }
+}
+
+#[test]
+fn a_panic_becomes_a_status() {
+    let status = guard(|| panic!("deliberately"));
+    assert_eq!(status, IMAGEMINT_PANIC);
+    assert!(last_error().contains("deliberately"));
+}
+
+#[test]
+fn bad_models_are_model_errors() {
+    let mut model = null_mut();
+    let png = format!(
+        "{}/../tests/fixtures/chelsea.png",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    // SAFETY: as above.
+    unsafe {
+        assert_eq!(
+            imagemint_mask_model_load(c(&png).as_ptr(), null(), &mut model),
+            IMAGEMINT_MODEL
+        );
+        assert!(model.is_null());
+        let status =
+            imagemint_mask_model_load(c(&png).as_ptr(), c("no-such-spec").as_ptr(), &mut model);
+        assert_eq!(status, IMAGEMINT_INVALID_OPTIONS);
+    }
+    // The mask stage without a model.
+    let mut options = null_mut();
+    // SAFETY: as above.
+    unsafe {
+        assert_eq!(
+            imagemint_options_from_json(c(r#"{"mask": {}}"#).as_ptr(), &mut options),
+            IMAGEMINT_OK
+        );
+        assert_eq!(
+            process(&fixture("chelsea.png"), options).unwrap_err(),
+            IMAGEMINT_MODEL
+        );
+        imagemint_options_free(options);
+    }
+}
+
+#[test]
+fn one_model_and_one_options_serve_several_threads() {
+    let dir = std::env::var_os("IMAGEMINT_MODEL_DIR").map_or_else(
+        || {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap())
+                .join(".cache/imagemint/models")
+        },
+        std::path::PathBuf::from,
+    );
+    let path = c(dir.join("u2netp.onnx").to_str().unwrap());
+    let (mut model, mut options) = (null_mut(), null_mut());
+    // SAFETY: as above.
+    unsafe {
+        let status = imagemint_mask_model_load(path.as_ptr(), c("u2netp").as_ptr(), &mut model);
+        assert_eq!(
+            status,
+            IMAGEMINT_OK,
+            "{} (bash scripts/fetch-model.sh u2netp)",
+            last_error()
+        );
+        let json = c(r#"{"encode": {"format": "png", "effort": 1}}"#);
+        assert_eq!(
+            imagemint_options_from_json(json.as_ptr(), &mut options),
+            IMAGEMINT_OK
+        );
+    }
+    // Raw pointers are not Send; their addresses are.
+    let (model_addr, options_addr) = (model as usize, options as usize);
+    let input = fixture("chelsea.png");
+    let outputs: Vec<Vec<u8>> = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..3)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = null_mut();
+                    // SAFETY: the handles outlive the scope and are only read.
+                    unsafe {
+                        let status = imagemint_process(
+                            input.as_ptr(),
+                            input.len(),
+                            options_addr as *const imagemint_options,
+                            model_addr as *const imagemint_mask_model,
+                            &mut out,
+                        );
+                        assert_eq!(status, IMAGEMINT_OK);
+                        let mut len = 0;
+                        let data = imagemint_result_data(out, &mut len);
+                        let bytes = std::slice::from_raw_parts(data, len).to_vec();
+                        imagemint_result_free(out);
+                        bytes
+                    }
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert!(outputs.iter().all(|o| o == &outputs[0]));
+    let decoded = imagemint_core::decode(&outputs[0], &Default::default()).unwrap();
+    assert!(decoded.has_alpha(), "a cutout");
+    // SAFETY: live handles, given up.
+    unsafe {
+        imagemint_mask_model_free(model);
+        imagemint_options_free(options);
+    }
+}

@@ -1,0 +1,192 @@
+/* The C ABI from C, run under valgrind by scripts/test.sh: success, corrupt input, bad
+ * options, NULL pointers, freeing, and handles shared by threads. Exits non-zero on the
+ * first failed check.
+ *
+ *   make -C imagemint-capi/tests run FIXTURES=tests/fixtures
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imagemint.h"
+
+static int failures = 0;
+#define CHECK(cond)                                                                 \
+    do {                                                                            \
+        if (!(cond)) {                                                              \
+            const char *msg = imagemint_last_error_message();                       \
+            fprintf(stderr, "%s:%d: CHECK(%s) failed (last error: %s)\n", __FILE__, \
+                    __LINE__, #cond, msg ? msg : "none");                           \
+            failures++;                                                             \
+        }                                                                           \
+    } while (0)
+
+static const char *fixtures;
+
+static unsigned char *read_file(const char *name, size_t *len) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", fixtures, name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        perror(path);
+        exit(2);
+    }
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *data = malloc(*len);
+    if (data == NULL || fread(data, 1, *len, f) != *len) {
+        exit(2);
+    }
+    fclose(f);
+    return data;
+}
+
+static void success(void) {
+    size_t len;
+    unsigned char *jpeg = read_file("rocket.jpg", &len);
+    imagemint_options *options = imagemint_options_new();
+    CHECK(imagemint_options_set_format(options, "webp") == IMAGEMINT_OK);
+    CHECK(imagemint_options_set_quality(options, 70) == IMAGEMINT_OK);
+    CHECK(imagemint_options_set_resize(options, 320, 0, NULL) == IMAGEMINT_OK);
+    CHECK(imagemint_last_error_message() == NULL);
+
+    imagemint_result *result = NULL;
+    CHECK(imagemint_process(jpeg, len, options, NULL, &result) == IMAGEMINT_OK);
+    CHECK(result != NULL);
+    size_t out_len = 0;
+    const uint8_t *out = imagemint_result_data(result, &out_len);
+    CHECK(out != NULL && out_len > 12 && out_len < len && memcmp(out + 8, "WEBP", 4) == 0);
+    CHECK(imagemint_result_width(result) == 320 && imagemint_result_height(result) == 214);
+    CHECK(strcmp(imagemint_result_format(result), "webp") == 0);
+    CHECK(strstr(imagemint_result_report_json(result), "\"outputBytes\"") != NULL);
+    imagemint_result_free(result);
+
+    /* Every option through JSON; a rotated PNG. */
+    imagemint_options *json = NULL;
+    CHECK(imagemint_options_from_json("{\"encode\": {\"format\": \"png\"}, \"transform\": {\"rotate\": 90}}",
+                                      &json) == IMAGEMINT_OK);
+    result = NULL;
+    CHECK(imagemint_process(jpeg, len, json, NULL, &result) == IMAGEMINT_OK);
+    CHECK(imagemint_result_width(result) == 427 && imagemint_result_height(result) == 640);
+    imagemint_result_free(result);
+    imagemint_options_free(json);
+
+    /* From a file, with the defaults. */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/chelsea.png", fixtures);
+    result = NULL;
+    CHECK(imagemint_process_file(path, NULL, NULL, &result) == IMAGEMINT_OK);
+    CHECK(strcmp(imagemint_result_format(result), "png") == 0);
+    imagemint_result_free(result);
+
+    imagemint_options_free(options);
+    free(jpeg);
+}
+
+static void bad_input_and_options(void) {
+    size_t len;
+    unsigned char *png = read_file("chelsea.png", &len);
+    imagemint_result *result = NULL;
+    CHECK(imagemint_process(png, len / 2, NULL, NULL, &result) == IMAGEMINT_DECODE);
+    CHECK(result == NULL);
+    CHECK(strstr(imagemint_last_error_message(), "PNG") != NULL);
+    const char text[] = "not an image at all";
+    CHECK(imagemint_process((const uint8_t *)text, sizeof text, NULL, NULL, &result) ==
+          IMAGEMINT_UNSUPPORTED_FORMAT);
+    CHECK(imagemint_process(png, 0, NULL, NULL, &result) == IMAGEMINT_UNSUPPORTED_FORMAT);
+    CHECK(imagemint_process_file("/no/such/file.jpg", NULL, NULL, &result) == IMAGEMINT_IO);
+
+    imagemint_options *options = NULL;
+    CHECK(imagemint_options_from_json("{\"encode\": {\"quality\": 900}}", &options) ==
+          IMAGEMINT_INVALID_OPTIONS);
+    CHECK(options == NULL);
+    CHECK(strstr(imagemint_last_error_message(), "encode.quality") != NULL);
+    CHECK(imagemint_options_from_json("{\"decode\": {\"limits\": {\"maxPixels\": 1000}}}", &options) ==
+          IMAGEMINT_OK);
+    CHECK(imagemint_process(png, len, options, NULL, &result) == IMAGEMINT_LIMITS_EXCEEDED);
+    CHECK(imagemint_options_set_quality(options, 101) == IMAGEMINT_INVALID_OPTIONS);
+    CHECK(imagemint_options_set_format(options, "gif") == IMAGEMINT_INVALID_OPTIONS);
+    CHECK(imagemint_options_set_resize(options, 10, 10, "squash") == IMAGEMINT_INVALID_OPTIONS);
+    imagemint_options_free(options);
+
+    imagemint_mask_model *model = NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/chelsea.png", fixtures);
+    CHECK(imagemint_mask_model_load(path, NULL, &model) == IMAGEMINT_MODEL);
+    CHECK(model == NULL);
+    free(png);
+}
+
+static void null_pointers_and_frees(void) {
+    imagemint_result *result = NULL;
+    CHECK(imagemint_process(NULL, 10, NULL, NULL, &result) == IMAGEMINT_NULL_ARGUMENT);
+    CHECK(imagemint_process((const uint8_t *)"x", 1, NULL, NULL, NULL) == IMAGEMINT_NULL_ARGUMENT);
+    CHECK(imagemint_process_file(NULL, NULL, NULL, &result) == IMAGEMINT_NULL_ARGUMENT);
+    CHECK(imagemint_options_from_json(NULL, NULL) == IMAGEMINT_NULL_ARGUMENT);
+    CHECK(imagemint_options_set_format(NULL, "png") == IMAGEMINT_NULL_ARGUMENT);
+    imagemint_options *options = imagemint_options_new();
+    CHECK(imagemint_options_set_format(options, NULL) == IMAGEMINT_NULL_ARGUMENT);
+    imagemint_options_free(options);
+    CHECK(imagemint_mask_model_load(NULL, NULL, NULL) == IMAGEMINT_NULL_ARGUMENT);
+    size_t len = 99;
+    CHECK(imagemint_result_data(NULL, &len) == NULL && len == 0);
+    CHECK(imagemint_result_format(NULL) == NULL);
+    CHECK(imagemint_result_width(NULL) == 0);
+    imagemint_options_free(NULL);
+    imagemint_result_free(NULL);
+    imagemint_mask_model_free(NULL);
+}
+
+struct job {
+    const imagemint_options *options;
+    const unsigned char *data;
+    size_t len;
+    size_t out_len;
+    imagemint_status status;
+};
+
+static void *run(void *arg) {
+    struct job *job = arg;
+    imagemint_result *result = NULL;
+    job->status = imagemint_process(job->data, job->len, job->options, NULL, &result);
+    imagemint_result_data(result, &job->out_len);
+    imagemint_result_free(result);
+    return NULL;
+}
+
+static void threads(void) {
+    size_t len;
+    unsigned char *png = read_file("chelsea.png", &len);
+    imagemint_options *options = imagemint_options_new();
+    CHECK(imagemint_options_set_format(options, "jpeg") == IMAGEMINT_OK);
+    struct job jobs[4];
+    pthread_t ids[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (struct job){options, png, len, 0, IMAGEMINT_PANIC};
+        CHECK(pthread_create(&ids[i], NULL, run, &jobs[i]) == 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(ids[i], NULL);
+        CHECK(jobs[i].status == IMAGEMINT_OK);
+        CHECK(jobs[i].out_len > 0 && jobs[i].out_len == jobs[0].out_len);
+    }
+    imagemint_options_free(options);
+    free(png);
+}
+
+int main(int argc, char **argv) {
+    fixtures = argc > 1 ? argv[1] : "tests/fixtures";
+    printf("libimagemint %s\n", imagemint_version());
+    success();
+    bad_input_and_options();
+    null_pointers_and_frees();
+    threads();
+    if (failures) {
+        fprintf(stderr, "%d checks failed\n", failures);
+        return 1;
+    }
+    printf("all checks passed\n");
+    return 0;
+}
