@@ -48,9 +48,13 @@ header="$(mktemp)"
 diff -u imagemint-capi/include/imagemint.h "$header" ||
   { echo "imagemint.h is stale: regenerate it (imagemint-capi/cbindgen.toml says how)" >&2; exit 1; }
 command -v valgrind >/dev/null || bash scripts/apt-install.sh valgrind
-command -v make >/dev/null || bash scripts/apt-install.sh make
+command -v c++ >/dev/null || bash scripts/apt-install.sh g++
+c++ -fsyntax-only -x c++ -Wall -Werror imagemint-capi/include/imagemint.h # C++ compatible
 make -s -C examples/c
-examples/c/compress examples/sample.jpg "$(mktemp -d)/sample.webp" 60
+sample="$(mktemp -d)/sample.webp"
+examples/c/compress examples/sample.jpg "$sample" 60
+[ "$(head -c 4 "$sample")$(tail -c +9 "$sample" | head -c 4)" = RIFFWEBP ] ||
+  { echo "examples/c/compress did not write a WebP file" >&2; exit 1; }
 make -s -C imagemint-capi/tests valgrind
 # The npm package: built for wasm32, then checked in Node against the `imagemint` command
 # that cargo test just built, installed from its `npm pack` tarball, and run with the demo

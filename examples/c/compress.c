@@ -2,6 +2,7 @@
  *
  *   make -C examples/c && examples/c/compress photo.jpg photo.webp [quality]
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -47,7 +48,7 @@ int main(int argc, char **argv) {
         imagemint_result_free(result);
         return 1;
     }
-    printf("%s → %s: %u×%u %s, %zu bytes\n%s\n", argv[1], argv[2], imagemint_result_width(result),
+    printf("%s → %s: %" PRIu32 "×%" PRIu32 " %s, %zu bytes\n%s\n", argv[1], argv[2], imagemint_result_width(result),
            imagemint_result_height(result), imagemint_result_format(result), len,
            imagemint_result_report_json(result));
     imagemint_result_free(result);

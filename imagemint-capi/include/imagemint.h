@@ -3,6 +3,8 @@
  * Link with -limagemint. Every call that can fail returns an imagemint_status
  * (IMAGEMINT_OK is 0) and leaves the reason in imagemint_last_error_message().
  * Handles are freed only by their own _free function; _free(NULL) does nothing.
+ * Threads: options and models may be read by many threads at once (imagemint_process
+ * only reads them) while none changes or frees them; the last error is per thread.
  */
 
 #ifndef IMAGEMINT_H
@@ -17,9 +19,14 @@
 #include <stdlib.h>
 
 /**
- * What a call did. Values are stable: new ones may be added, none will change.
+ * What a call did. Values are stable: new ones may be added, none will change. An
+ * `int32_t` in C, so a value a newer library adds is still a valid one.
  */
-typedef enum imagemint_status {
+enum imagemint_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   /**
    * Success.
    */
@@ -65,27 +72,41 @@ typedef enum imagemint_status {
    */
   IMAGEMINT_IO = 102,
   /**
+   * An argument is out of its range: a length larger than memory, or a path that is
+   * not a regular file of at most the decode limits' `maxAlloc` bytes.
+   */
+  IMAGEMINT_INVALID_ARGUMENT = 103,
+  /**
    * The library panicked (a bug in imagemint): the call had no effect.
    */
   IMAGEMINT_PANIC = 200,
-} imagemint_status;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum imagemint_status imagemint_status;
+#else
+typedef int32_t imagemint_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 /**
  * A segmentation model (ONNX), loaded once for many `imagemint_process` calls, on any
- * number of threads at once. Freed by `imagemint_mask_model_free`.
+ * number of threads at once (free it only when none uses it). Freed by
+ * `imagemint_mask_model_free`.
  */
 typedef struct imagemint_mask_model imagemint_mask_model;
 
 /**
  * Options for a run: core's options, changed by the setters below or read whole from
  * their JSON form. Made by `imagemint_options_new` or `imagemint_options_from_json`,
- * freed by `imagemint_options_free`.
+ * freed by `imagemint_options_free`. Threads: any number may pass the same options to
+ * `imagemint_process` at once, as long as none changes or frees them meanwhile.
  */
 typedef struct imagemint_options imagemint_options;
 
 /**
  * The encoded file and its report, from `imagemint_process`. Freed by
- * `imagemint_result_free`.
+ * `imagemint_result_free`. Threads: it may be read from any thread, freed from one.
  */
 typedef struct imagemint_result imagemint_result;
 
@@ -94,8 +115,9 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The message of the last failed call on this thread, or NULL if the last call
- * succeeded. Valid until the next imagemint call on this thread; do not free it.
+ * The message of the failure of the last call on this thread that returned an
+ * `imagemint_status`, or NULL if that call succeeded. Each thread has its own. Valid
+ * until the next such call on this thread; do not free it.
  */
 const char *imagemint_last_error_message(void);
 
@@ -119,7 +141,7 @@ struct imagemint_options *imagemint_options_new(void);
  * # Safety
  * `json` is NULL or a NUL-terminated string; `out` is NULL or writable.
  */
-enum imagemint_status imagemint_options_from_json(const char *json, struct imagemint_options **out);
+imagemint_status imagemint_options_from_json(const char *json, struct imagemint_options **out);
 
 /**
  * Frees options; NULL is ignored.
@@ -136,8 +158,8 @@ void imagemint_options_free(struct imagemint_options *options);
  * `options` is NULL or a live handle no other thread uses; `format` is NULL or a
  * NUL-terminated string.
  */
-enum imagemint_status imagemint_options_set_format(struct imagemint_options *options,
-                                                   const char *format);
+imagemint_status imagemint_options_set_format(struct imagemint_options *options,
+                                              const char *format);
 
 /**
  * Sets the lossy quality, 1–100; a negative value means the codec's default.
@@ -145,7 +167,7 @@ enum imagemint_status imagemint_options_set_format(struct imagemint_options *opt
  * # Safety
  * `options` is NULL or a live handle no other thread uses.
  */
-enum imagemint_status imagemint_options_set_quality(struct imagemint_options *options, int quality);
+imagemint_status imagemint_options_set_quality(struct imagemint_options *options, int quality);
 
 /**
  * Sets the encoder effort, 0 (fastest) to 10 (smallest); a negative value means the
@@ -154,21 +176,22 @@ enum imagemint_status imagemint_options_set_quality(struct imagemint_options *op
  * # Safety
  * `options` is NULL or a live handle no other thread uses.
  */
-enum imagemint_status imagemint_options_set_effort(struct imagemint_options *options, int effort);
+imagemint_status imagemint_options_set_effort(struct imagemint_options *options, int effort);
 
 /**
  * Sets a resize to fit `width` × `height` (0 leaves that side free) with `fit`:
  * "contain" (inside the box), "cover" (fill it, cropping) or "fill" (stretch); NULL
- * means "contain". Both 0 removes the resize. Never enlarges unless asked through JSON.
+ * keeps the fit there was ("contain" by default). Both 0 removes the resize. Enlarging
+ * is off unless set through JSON (`enlarge`), which this keeps.
  *
  * # Safety
  * `options` is NULL or a live handle no other thread uses; `fit` is NULL or a
  * NUL-terminated string.
  */
-enum imagemint_status imagemint_options_set_resize(struct imagemint_options *options,
-                                                   uint32_t width,
-                                                   uint32_t height,
-                                                   const char *fit);
+imagemint_status imagemint_options_set_resize(struct imagemint_options *options,
+                                              uint32_t width,
+                                              uint32_t height,
+                                              const char *fit);
 
 /**
  * Sets which metadata is kept: "icc" (the colour profile; the default), "keep" (EXIF
@@ -178,8 +201,8 @@ enum imagemint_status imagemint_options_set_resize(struct imagemint_options *opt
  * `options` is NULL or a live handle no other thread uses; `metadata` is NULL or a
  * NUL-terminated string.
  */
-enum imagemint_status imagemint_options_set_metadata(struct imagemint_options *options,
-                                                     const char *metadata);
+imagemint_status imagemint_options_set_metadata(struct imagemint_options *options,
+                                                const char *metadata);
 
 /**
  * Loads the ONNX model at `path` (loading and optimising takes about a second). `spec`
@@ -189,9 +212,9 @@ enum imagemint_status imagemint_options_set_metadata(struct imagemint_options *o
  * # Safety
  * `path` and `spec` are NULL or NUL-terminated strings; `out` is NULL or writable.
  */
-enum imagemint_status imagemint_mask_model_load(const char *path,
-                                                const char *spec,
-                                                struct imagemint_mask_model **out);
+imagemint_status imagemint_mask_model_load(const char *path,
+                                           const char *spec,
+                                           struct imagemint_mask_model **out);
 
 /**
  * Frees a model; NULL is ignored.
@@ -211,11 +234,11 @@ void imagemint_mask_model_free(struct imagemint_mask_model *model);
  * `data` is valid for reading `len` bytes (it may be NULL only if `len` is 0);
  * `options` and `model` are NULL or live handles; `out` is NULL or writable.
  */
-enum imagemint_status imagemint_process(const uint8_t *data,
-                                        size_t len,
-                                        const struct imagemint_options *options,
-                                        const struct imagemint_mask_model *model,
-                                        struct imagemint_result **out);
+imagemint_status imagemint_process(const uint8_t *data,
+                                   size_t len,
+                                   const struct imagemint_options *options,
+                                   const struct imagemint_mask_model *model,
+                                   struct imagemint_result **out);
 
 /**
  * Like `imagemint_process`, reading the file at `path`.
@@ -223,10 +246,10 @@ enum imagemint_status imagemint_process(const uint8_t *data,
  * # Safety
  * `path` is NULL or a NUL-terminated string; the rest as for `imagemint_process`.
  */
-enum imagemint_status imagemint_process_file(const char *path,
-                                             const struct imagemint_options *options,
-                                             const struct imagemint_mask_model *model,
-                                             struct imagemint_result **out);
+imagemint_status imagemint_process_file(const char *path,
+                                        const struct imagemint_options *options,
+                                        const struct imagemint_mask_model *model,
+                                        struct imagemint_result **out);
 
 /**
  * The encoded file: `*len` bytes at the returned pointer, owned by `result` (valid until

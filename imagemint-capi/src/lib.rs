@@ -13,8 +13,8 @@
 //!   crash; a panic inside the library becomes `IMAGEMINT_PANIC`, never an abort.
 //! - Threads: an `imagemint_options` or `imagemint_mask_model` may be read by several
 //!   threads at once (`imagemint_process` only reads them), but must not be changed
-//!   (`imagemint_options_set_*`) or freed while another thread uses it. Results belong to
-//!   one thread at a time.
+//!   (`imagemint_options_set_*`) or freed while another thread uses it. A result may be
+//!   read from several threads and is freed once. The last error is per thread.
 #![warn(missing_docs)]
 #![allow(non_camel_case_types)] // C spells its types in snake_case.
 
@@ -26,11 +26,11 @@ use std::sync::Arc;
 
 use imagemint_core::{
     Effort, Error, ErrorKind, Fit, Format, MaskModel, MetadataPolicy, ModelSpec, Options, Pipeline,
-    Resize,
 };
 
-/// What a call did. Values are stable: new ones may be added, none will change.
-#[repr(C)]
+/// What a call did. Values are stable: new ones may be added, none will change. An
+/// `int32_t` in C, so a value a newer library adds is still a valid one.
+#[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum imagemint_status {
     /// Success.
@@ -55,11 +55,23 @@ pub enum imagemint_status {
     IMAGEMINT_INVALID_UTF8 = 101,
     /// A file could not be read.
     IMAGEMINT_IO = 102,
+    /// An argument is out of its range: a length larger than memory, or a path that is
+    /// not a regular file of at most the decode limits' `maxAlloc` bytes.
+    IMAGEMINT_INVALID_ARGUMENT = 103,
     /// The library panicked (a bug in imagemint): the call had no effect.
     IMAGEMINT_PANIC = 200,
 }
 
 use imagemint_status::*;
+
+// The thread-safety the header promises, checked: reading a handle from several
+// threads needs `Sync`, freeing it on another thread `Send`.
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    shared::<imagemint_options>();
+    shared::<imagemint_mask_model>();
+    shared::<imagemint_result>();
+};
 
 thread_local! {
     static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
@@ -91,7 +103,8 @@ fn null(what: &str) -> Failure {
 fn set_last_error(message: Option<String>) {
     // A message with a NUL byte would be cut short in C anyway; it cannot fail after this.
     let message = message.map(|m| CString::new(m.replace('\0', " ")).unwrap_or_default());
-    LAST_ERROR.with(|slot| *slot.borrow_mut() = message);
+    // `try_with`: during thread teardown the slot may be gone; a panic here would abort.
+    let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = message);
 }
 
 /// Runs `f` behind the panic boundary: its failure or panic becomes a status and the
@@ -132,15 +145,39 @@ unsafe fn text<'a>(ptr: *const c_char, what: &str) -> Result<&'a str, Failure> {
         .map_err(|_| Failure(IMAGEMINT_INVALID_UTF8, format!("{what} is not UTF-8")))
 }
 
+/// A path from C: any bytes on Unix, UTF-8 elsewhere.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string valid for the call.
+unsafe fn file_path(ptr: *const c_char) -> Result<std::path::PathBuf, Failure> {
+    if ptr.is_null() {
+        return Err(null("path"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        // SAFETY: non-null, and the caller promises a NUL-terminated string.
+        let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+        Ok(std::ffi::OsStr::from_bytes(bytes).into())
+    }
+    #[cfg(not(unix))]
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        text(ptr, "path").map(Into::into)
+    }
+}
+
 /// `*out = Box::into_raw(value)`, after checking `out`.
 ///
 /// # Safety
 /// `out` is NULL or valid for a write.
 unsafe fn give<T>(out: *mut *mut T, value: T) -> Result<(), Failure> {
-    // SAFETY: checked for NULL; the caller promises it is writable.
-    unsafe { out.as_mut() }.ok_or_else(|| null("out"))?;
-    // SAFETY: as above.
-    unsafe { *out = Box::into_raw(Box::new(value)) };
+    if out.is_null() {
+        return Err(null("out"));
+    }
+    // SAFETY: checked for NULL; the caller promises it is writable. `write`, because
+    // what is there may be uninitialised.
+    unsafe { out.write(Box::into_raw(Box::new(value))) };
     Ok(())
 }
 
@@ -164,15 +201,18 @@ unsafe fn release<T>(ptr: *mut T) {
     }
 }
 
-/// The message of the last failed call on this thread, or NULL if the last call
-/// succeeded. Valid until the next imagemint call on this thread; do not free it.
+/// The message of the failure of the last call on this thread that returned an
+/// `imagemint_status`, or NULL if that call succeeded. Each thread has its own. Valid
+/// until the next such call on this thread; do not free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn imagemint_last_error_message() -> *const c_char {
-    LAST_ERROR.with(|slot| {
-        slot.borrow()
-            .as_ref()
-            .map_or(std::ptr::null(), |m| m.as_ptr())
-    })
+    LAST_ERROR
+        .try_with(|slot| {
+            slot.borrow()
+                .as_ref()
+                .map_or(std::ptr::null(), |m| m.as_ptr())
+        })
+        .unwrap_or(std::ptr::null())
 }
 
 /// The library's version, e.g. "0.1.0". Static; do not free it.
@@ -191,7 +231,8 @@ pub extern "C" fn imagemint_version() -> *const c_char {
 
 /// Options for a run: core's options, changed by the setters below or read whole from
 /// their JSON form. Made by `imagemint_options_new` or `imagemint_options_from_json`,
-/// freed by `imagemint_options_free`.
+/// freed by `imagemint_options_free`. Threads: any number may pass the same options to
+/// `imagemint_process` at once, as long as none changes or frees them meanwhile.
 pub struct imagemint_options(Options);
 
 /// New options with the defaults (keep the input's format, codec-default quality).
@@ -298,7 +339,12 @@ pub unsafe extern "C" fn imagemint_options_set_quality(
         change(options, |o| {
             o.encode.quality = match quality {
                 q if q < 0 => None,
-                q => Some(u8::try_from(q).unwrap_or(u8::MAX)), // validate() refuses > 100
+                q => Some(u8::try_from(q).map_err(|_| {
+                    Failure::from(Error::InvalidOptions {
+                        field: "encode.quality".into(),
+                        reason: format!("{q} is not in 1–100"),
+                    })
+                })?),
             };
             Ok(())
         })
@@ -329,7 +375,8 @@ pub unsafe extern "C" fn imagemint_options_set_effort(
 
 /// Sets a resize to fit `width` × `height` (0 leaves that side free) with `fit`:
 /// "contain" (inside the box), "cover" (fill it, cropping) or "fill" (stretch); NULL
-/// means "contain". Both 0 removes the resize. Never enlarges unless asked through JSON.
+/// keeps the fit there was ("contain" by default). Both 0 removes the resize. Enlarging
+/// is off unless set through JSON (`enlarge`), which this keeps.
 ///
 /// # Safety
 /// `options` is NULL or a live handle no other thread uses; `fit` is NULL or a
@@ -348,7 +395,8 @@ pub unsafe extern "C" fn imagemint_options_set_resize(
                 o.transform.resize = None;
                 return Ok(());
             }
-            let mut resize = Resize::default();
+            // From the resize there is, so a filter or `enlarge` set through JSON stays.
+            let mut resize = o.transform.resize.unwrap_or_default();
             resize.width = (width > 0).then_some(width);
             resize.height = (height > 0).then_some(height);
             if !fit.is_null() {
@@ -385,7 +433,8 @@ pub unsafe extern "C" fn imagemint_options_set_metadata(
 // Background removal
 
 /// A segmentation model (ONNX), loaded once for many `imagemint_process` calls, on any
-/// number of threads at once. Freed by `imagemint_mask_model_free`.
+/// number of threads at once (free it only when none uses it). Freed by
+/// `imagemint_mask_model_free`.
 pub struct imagemint_mask_model(Arc<MaskModel>);
 
 /// Loads the ONNX model at `path` (loading and optimising takes about a second). `spec`
@@ -434,7 +483,7 @@ pub unsafe extern "C" fn imagemint_mask_model_free(model: *mut imagemint_mask_mo
 // Running
 
 /// The encoded file and its report, from `imagemint_process`. Freed by
-/// `imagemint_result_free`.
+/// `imagemint_result_free`. Threads: it may be read from any thread, freed from one.
 pub struct imagemint_result {
     data: Vec<u8>,
     width: u32,
@@ -466,6 +515,10 @@ pub unsafe extern "C" fn imagemint_process(
         }
         if data.is_null() && len > 0 {
             return Err(null("data"));
+        }
+        if isize::try_from(len).is_err() {
+            let reason = format!("len {len} is more than memory can hold");
+            return Err(Failure(IMAGEMINT_INVALID_ARGUMENT, reason));
         }
         let input: &[u8] = match len {
             0 => &[],
@@ -518,9 +571,27 @@ pub unsafe extern "C" fn imagemint_process_file(
             return Err(null("out"));
         }
         // SAFETY: forwarded from the caller.
-        let path = unsafe { text(path, "path") }?;
-        bytes = std::fs::read(path)
-            .map_err(|e| Failure(IMAGEMINT_IO, format!("cannot read {path}: {e}")))?;
+        let path = unsafe { file_path(path) }?;
+        let shown = path.display();
+        let io = |e: std::io::Error| Failure(IMAGEMINT_IO, format!("cannot read {shown}: {e}"));
+        let meta = std::fs::metadata(&path).map_err(io)?;
+        // Checked before reading: a FIFO or a device would block or never end.
+        let max = match options.is_null() {
+            true => Options::default().decode.limits.max_alloc,
+            // SAFETY: forwarded from the caller.
+            false => {
+                unsafe { handle(options, "options") }?
+                    .0
+                    .decode
+                    .limits
+                    .max_alloc
+            }
+        };
+        if !meta.is_file() || meta.len() > max {
+            let reason = format!("{shown} is not a regular file of at most {max} bytes");
+            return Err(Failure(IMAGEMINT_INVALID_ARGUMENT, reason));
+        }
+        bytes = std::fs::read(&path).map_err(io)?;
         Ok(())
     });
     if read != IMAGEMINT_OK {
@@ -542,9 +613,9 @@ pub unsafe extern "C" fn imagemint_result_data(
 ) -> *const u8 {
     // SAFETY: forwarded from the caller.
     let result = unsafe { result.as_ref() };
-    // SAFETY: as above.
-    if let Some(len) = unsafe { len.as_mut() } {
-        *len = result.map_or(0, |r| r.data.len());
+    if !len.is_null() {
+        // SAFETY: non-null and writable, as the caller promises.
+        unsafe { len.write(result.map_or(0, |r| r.data.len())) };
     }
     result.map_or(std::ptr::null(), |r| r.data.as_ptr())
 }

@@ -3,6 +3,8 @@
 use std::ffi::{CStr, CString};
 use std::ptr::{null, null_mut};
 
+use imagemint_core::Resize;
+
 use super::*;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -128,7 +130,7 @@ fn json_options_reach_every_option_and_name_bad_fields() {
         for (json, field) in [
             (r#"{"encode": {"quality": 101}}"#, "encode.quality"),
             (r#"{"encode": {"qualty": 1}}"#, "encode.qualty"),
-            ("{", ""),
+            ("{", "options"),
         ] {
             let status = imagemint_options_from_json(c(json).as_ptr(), &mut untouched);
             assert_eq!(status, IMAGEMINT_INVALID_OPTIONS, "{json}");
@@ -202,9 +204,15 @@ fn bad_input_is_a_status_not_a_crash() {
             imagemint_process_file(c("/no/such/photo.jpg").as_ptr(), null(), null(), &mut out);
         assert_eq!(status, IMAGEMINT_IO);
         assert!(last_error().contains("/no/such/photo.jpg"));
-        let invalid = [0xffu8, 0xfe, 0];
+        // Paths are bytes on Unix: not UTF-8 is fine, this one just does not exist.
+        let invalid = [b'/', 0xffu8, 0xfe, 0];
         let status = imagemint_process_file(invalid.as_ptr().cast(), null(), null(), &mut out);
+        assert_eq!(status, IMAGEMINT_IO);
+        let invalid = [0xffu8, 0];
+        let options = imagemint_options_new();
+        let status = imagemint_options_set_format(options, invalid.as_ptr().cast());
         assert_eq!(status, IMAGEMINT_INVALID_UTF8);
+        imagemint_options_free(options);
     }
 }
 
@@ -254,6 +262,90 @@ fn null_pointers_are_refused_and_null_frees_are_no_ops() {
         imagemint_result_free(null_mut());
         imagemint_mask_model_free(null_mut());
     }
+}
+
+#[test]
+fn setters_take_their_defaults_back() {
+    let options = imagemint_options_new();
+    // SAFETY: a live handle.
+    unsafe {
+        let json = c(r#"{"transform": {"resize": {"width": 10, "enlarge": true}}}"#);
+        let mut from_json = null_mut();
+        assert_eq!(
+            imagemint_options_from_json(json.as_ptr(), &mut from_json),
+            IMAGEMINT_OK
+        );
+        assert_eq!(
+            imagemint_options_set_resize(from_json, 50, 40, c("cover").as_ptr()),
+            IMAGEMINT_OK
+        );
+        let resize = (*from_json).0.transform.resize.unwrap();
+        assert!(
+            resize.enlarge,
+            "what JSON set and the setter does not touch stays"
+        );
+        assert_eq!(
+            (resize.width, resize.height, resize.fit),
+            (Some(50), Some(40), Fit::Cover)
+        );
+        imagemint_options_free(from_json);
+
+        assert_eq!(imagemint_options_set_quality(options, 60), IMAGEMINT_OK);
+        assert_eq!(imagemint_options_set_quality(options, -1), IMAGEMINT_OK);
+        assert_eq!((*options).0.encode.quality, None);
+        assert_eq!(imagemint_options_set_effort(options, 3), IMAGEMINT_OK);
+        assert_eq!((*options).0.encode.effort, Effort::new(3));
+        assert_eq!(
+            imagemint_options_set_resize(options, 100, 0, null()),
+            IMAGEMINT_OK
+        );
+        assert_eq!(
+            imagemint_options_set_resize(options, 0, 0, null()),
+            IMAGEMINT_OK
+        );
+        assert_eq!((*options).0.transform.resize, None);
+        assert_eq!(
+            imagemint_options_set_quality(options, 100_000),
+            IMAGEMINT_INVALID_OPTIONS
+        );
+        assert!(last_error().contains("100000"), "{}", last_error());
+        imagemint_options_free(options);
+    }
+}
+
+#[test]
+fn each_thread_has_its_own_last_error() {
+    assert_eq!(
+        process(b"not an image", null()).unwrap_err(),
+        IMAGEMINT_UNSUPPORTED_FORMAT
+    );
+    let mine = last_error();
+    std::thread::spawn(|| {
+        let result = process(&fixture("chelsea.png"), null()).unwrap();
+        assert!(imagemint_last_error_message().is_null());
+        // SAFETY: a live result.
+        unsafe { imagemint_result_free(result) };
+    })
+    .join()
+    .unwrap();
+    assert_eq!(
+        last_error(),
+        mine,
+        "another thread's success leaves this one's message"
+    );
+}
+
+#[test]
+fn files_that_are_not_regular_files_are_refused_before_reading() {
+    let mut out = null_mut();
+    // SAFETY: valid strings and out-parameter.
+    unsafe {
+        let status = imagemint_process_file(c("/dev/zero").as_ptr(), null(), null(), &mut out);
+        assert_eq!(status, IMAGEMINT_INVALID_ARGUMENT);
+        let status = imagemint_process_file(c("/tmp").as_ptr(), null(), null(), &mut out);
+        assert_eq!(status, IMAGEMINT_INVALID_ARGUMENT);
+    }
+    assert!(out.is_null());
 }
 
 #[test]

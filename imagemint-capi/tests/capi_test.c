@@ -4,6 +4,7 @@
  *
  *   make -C imagemint-capi/tests run FIXTURES=tests/fixtures
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,10 @@ static int failures = 0;
     } while (0)
 
 static const char *fixtures;
+
+/* strcmp and strstr that fail a CHECK instead of crashing on NULL. */
+static int same(const char *a, const char *b) { return a != NULL && b != NULL && strcmp(a, b) == 0; }
+static int has(const char *text, const char *part) { return text != NULL && strstr(text, part) != NULL; }
 
 static unsigned char *read_file(const char *name, size_t *len) {
     char path[4096];
@@ -59,8 +64,8 @@ static void success(void) {
     const uint8_t *out = imagemint_result_data(result, &out_len);
     CHECK(out != NULL && out_len > 12 && out_len < len && memcmp(out + 8, "WEBP", 4) == 0);
     CHECK(imagemint_result_width(result) == 320 && imagemint_result_height(result) == 214);
-    CHECK(strcmp(imagemint_result_format(result), "webp") == 0);
-    CHECK(strstr(imagemint_result_report_json(result), "\"outputBytes\"") != NULL);
+    CHECK(same(imagemint_result_format(result), "webp"));
+    CHECK(has(imagemint_result_report_json(result), "\"outputBytes\""));
     imagemint_result_free(result);
 
     /* Every option through JSON; a rotated PNG. */
@@ -78,7 +83,7 @@ static void success(void) {
     snprintf(path, sizeof path, "%s/chelsea.png", fixtures);
     result = NULL;
     CHECK(imagemint_process_file(path, NULL, NULL, &result) == IMAGEMINT_OK);
-    CHECK(strcmp(imagemint_result_format(result), "png") == 0);
+    CHECK(same(imagemint_result_format(result), "png"));
     imagemint_result_free(result);
 
     imagemint_options_free(options);
@@ -91,7 +96,7 @@ static void bad_input_and_options(void) {
     imagemint_result *result = NULL;
     CHECK(imagemint_process(png, len / 2, NULL, NULL, &result) == IMAGEMINT_DECODE);
     CHECK(result == NULL);
-    CHECK(strstr(imagemint_last_error_message(), "PNG") != NULL);
+    CHECK(has(imagemint_last_error_message(), "PNG"));
     const char text[] = "not an image at all";
     CHECK(imagemint_process((const uint8_t *)text, sizeof text, NULL, NULL, &result) ==
           IMAGEMINT_UNSUPPORTED_FORMAT);
@@ -102,7 +107,7 @@ static void bad_input_and_options(void) {
     CHECK(imagemint_options_from_json("{\"encode\": {\"quality\": 900}}", &options) ==
           IMAGEMINT_INVALID_OPTIONS);
     CHECK(options == NULL);
-    CHECK(strstr(imagemint_last_error_message(), "encode.quality") != NULL);
+    CHECK(has(imagemint_last_error_message(), "encode.quality"));
     CHECK(imagemint_options_from_json("{\"decode\": {\"limits\": {\"maxPixels\": 1000}}}", &options) ==
           IMAGEMINT_OK);
     CHECK(imagemint_process(png, len, options, NULL, &result) == IMAGEMINT_LIMITS_EXCEEDED);
@@ -128,6 +133,9 @@ static void null_pointers_and_frees(void) {
     CHECK(imagemint_options_set_format(NULL, "png") == IMAGEMINT_NULL_ARGUMENT);
     imagemint_options *options = imagemint_options_new();
     CHECK(imagemint_options_set_format(options, NULL) == IMAGEMINT_NULL_ARGUMENT);
+    CHECK(imagemint_options_set_metadata(options, NULL) == IMAGEMINT_NULL_ARGUMENT);
+    CHECK(imagemint_options_set_resize(NULL, 10, 10, NULL) == IMAGEMINT_NULL_ARGUMENT);
+    CHECK(imagemint_options_set_effort(NULL, 3) == IMAGEMINT_NULL_ARGUMENT);
     imagemint_options_free(options);
     CHECK(imagemint_mask_model_load(NULL, NULL, NULL) == IMAGEMINT_NULL_ARGUMENT);
     size_t len = 99;

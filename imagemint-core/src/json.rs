@@ -24,9 +24,14 @@ use crate::{Error, Result};
 pub fn from_json<T: DeserializeOwned>(json: &str) -> Result<T> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        // serde_path_to_error writes the root as "."; `field` leaves it empty.
+        // serde_path_to_error writes the root as "." and an unknown place (the text
+        // ended early) as "?"; `field` leaves both empty.
         let path = e.path().to_string();
-        let field = if path == "." { String::new() } else { path };
+        let field = if path == "." || path == "?" {
+            String::new()
+        } else {
+            path
+        };
         Error::invalid(field, e.into_inner().to_string())
     })?;
     deserializer
