@@ -226,6 +226,10 @@ fn null_pointers_are_refused_and_null_frees_are_no_ops() {
             imagemint_process(null(), 10, null(), null(), &mut out),
             IMAGEMINT_NULL_ARGUMENT
         );
+        // A length no buffer can have is refused before any slice is made of it.
+        let byte = 0u8;
+        let status = imagemint_process(&byte, usize::MAX, null(), null(), &mut out);
+        assert_eq!(status, IMAGEMINT_INVALID_ARGUMENT);
         let png = fixture("chelsea.png");
         assert_eq!(
             imagemint_process(png.as_ptr(), png.len(), null(), null(), null_mut()),

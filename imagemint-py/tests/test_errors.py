@@ -76,6 +76,11 @@ def test_mask_without_a_model_is_a_model_error() -> None:
         imagemint.process(fixture("chelsea.png"), output="mask_only")
 
 
+def test_model_must_be_a_mask_model() -> None:
+    with pytest.raises(TypeError, match="MaskModel"):
+        imagemint.process(fixture("chelsea.png"), model="u2netp.onnx")  # type: ignore[arg-type]
+
+
 def test_bad_model_bytes_are_a_model_error() -> None:
     with pytest.raises(imagemint.ModelError):
         imagemint.MaskModel.from_bytes(b"not an onnx file at all")
