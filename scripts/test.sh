@@ -35,8 +35,8 @@ pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
 "$venv/bin/python" examples/python/batch.py tests/fixtures "$(mktemp -d)" --format webp
 # The C ABI (its Rust tests ran with cargo test above): the committed header must be what
 # cbindgen makes of the source; the C example and a C test program build against it and
-# libimagemint.so, and the test program runs clean under valgrind (no leaks, no invalid
-# reads or writes).
+# libimagemint (shared and static), and the test program runs, then runs clean under
+# valgrind (no leaks, no invalid reads or writes).
 cargo build --locked -p imagemint-capi
 tools="${IMAGEMINT_TOOLS:-$HOME/.cache/imagemint-tools}"
 if [ "$("$tools/bin/cbindgen" --version 2>/dev/null)" != "cbindgen 0.29.4" ]; then
@@ -50,12 +50,22 @@ diff -u imagemint-capi/include/imagemint.h "$header" ||
 command -v valgrind >/dev/null || bash scripts/apt-install.sh valgrind
 command -v c++ >/dev/null || bash scripts/apt-install.sh g++
 c++ -fsyntax-only -x c++ -Wall -Werror imagemint-capi/include/imagemint.h # C++ compatible
-make -s -C examples/c
-sample="$(mktemp -d)/sample.webp"
-examples/c/compress examples/sample.jpg "$sample" 60
-[ "$(head -c 4 "$sample")$(tail -c +9 "$sample" | head -c 4)" = RIFFWEBP ] ||
-  { echo "examples/c/compress did not write a WebP file" >&2; exit 1; }
-make -s -C imagemint-capi/tests valgrind
+# libimagemint.so exports imagemint_* and nothing else (imagemint-capi/symbols.map).
+lib="${CARGO_TARGET_DIR:-$PWD/target}/debug/libimagemint.so"
+if nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^imagemint_'; then
+  echo "libimagemint.so exports the symbols above: add them to imagemint-capi/symbols.map" >&2
+  exit 1
+fi
+# The example, linked against the shared library and, as a second program, the static one.
+make -s -C examples/c compress compress-static
+out="$(mktemp -d)"
+for program in compress compress-static; do
+  examples/c/$program examples/sample.jpg "$out/$program.webp" 60
+  [ "$(head -c 4 "$out/$program.webp")$(tail -c +9 "$out/$program.webp" | head -c 4)" = RIFFWEBP ] ||
+    { echo "examples/c/$program did not write a WebP file" >&2; exit 1; }
+done
+cmp "$out/compress.webp" "$out/compress-static.webp"
+make -s -C imagemint-capi/tests run valgrind
 # The npm package: built for wasm32, then checked in Node against the `imagemint` command
 # that cargo test just built, installed from its `npm pack` tarball, and run with the demo
 # page (examples/web/) in headless Chromium.

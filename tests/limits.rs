@@ -169,3 +169,16 @@ fn avif_that_understates_its_size_in_the_container_is_still_refused() {
         "allocated {peak} bytes first"
     );
 }
+
+#[test]
+fn pixel_input_is_held_to_the_limits() {
+    let image = imagemint_core::Image::from_rgb8(100, 100, vec![0; 100 * 100 * 3]).unwrap();
+    let mut options = Options::default();
+    options.decode.limits.max_pixels = 9_999;
+    let pipeline = imagemint_core::Pipeline::new(options.clone()).unwrap();
+    assert_limits_error(pipeline.process_image(image.clone()), "maxPixels");
+    options.decode.limits.max_pixels = 10_000;
+    let pipeline = imagemint_core::Pipeline::new(options).unwrap();
+    assert!(pipeline.process_image(image).is_ok());
+    assert_limits_error(Limits::default().check(70_000, 1, 4), "maxWidth");
+}

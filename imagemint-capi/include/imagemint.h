@@ -205,6 +205,205 @@ imagemint_status imagemint_options_set_metadata(struct imagemint_options *option
                                                 const char *metadata);
 
 /**
+ * Options from a preset: "default", "web" (WebP at quality 75 within 2560×2560) or
+ * "max-compression" (maximum effort, all metadata stripped). On success `*out` is a new
+ * handle; change it further with the setters.
+ *
+ * # Safety
+ * `preset` is NULL or a NUL-terminated string; `out` is NULL or writable.
+ */
+imagemint_status imagemint_options_from_preset(const char *preset, struct imagemint_options **out);
+
+/**
+ * Sets the decode limits: inputs wider, taller, with more pixels, or needing more bytes
+ * to decode than these are refused with `IMAGEMINT_LIMITS_EXCEEDED` before their pixels
+ * are allocated. 0 keeps a limit as it is (defaults: 65535, 65535, 100 000 000 pixels,
+ * 512 MiB).
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_limits(struct imagemint_options *options,
+                                              uint32_t max_width,
+                                              uint32_t max_height,
+                                              uint64_t max_pixels,
+                                              uint64_t max_alloc);
+
+/**
+ * Whether the EXIF orientation is applied on decoding (default: true).
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_auto_orient(struct imagemint_options *options,
+                                                   bool auto_orient);
+
+/**
+ * Keeps only the `width` × `height` rectangle at (`x`, `y`), in the auto-oriented
+ * image's pixels; the crop runs first, before rotate, flip and resize. Width and height
+ * both 0 remove the crop. A rectangle outside the image fails when processing.
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_crop(struct imagemint_options *options,
+                                            uint32_t x,
+                                            uint32_t y,
+                                            uint32_t width,
+                                            uint32_t height);
+
+/**
+ * Rotates clockwise by 0, 90, 180 or 270 degrees (after the crop).
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_rotate(struct imagemint_options *options, uint32_t degrees);
+
+/**
+ * Mirrors the image left–right and/or top–bottom (after the rotation).
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_flip(struct imagemint_options *options,
+                                            bool horizontal,
+                                            bool vertical);
+
+/**
+ * The resize's resampling filter: "lanczos3" (the default), "mitchell", "catmullrom",
+ * "bilinear" or "nearest". Needs a resize (`imagemint_options_set_resize`) first.
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses; `filter` is NULL or a
+ * NUL-terminated string.
+ */
+imagemint_status imagemint_options_set_resize_filter(struct imagemint_options *options,
+                                                     const char *filter);
+
+/**
+ * Whether the resize may make the image larger than it is (default: false, an image
+ * that already fits is left as it is). Needs a resize (`imagemint_options_set_resize`)
+ * first.
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_resize_enlarge(struct imagemint_options *options,
+                                                      bool enlarge);
+
+/**
+ * The colour transparent pixels are blended onto when the output has no alpha
+ * channel (JPEG). Default: white.
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_background(struct imagemint_options *options,
+                                                  uint8_t r,
+                                                  uint8_t g,
+                                                  uint8_t b);
+
+/**
+ * JPEG only: progressive scans (default: true) and chroma subsampling, "4:2:0" (the
+ * default) or "4:4:4" (for text and saturated edges); NULL keeps the subsampling there
+ * was.
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses; `chroma_subsampling` is NULL
+ * or a NUL-terminated string.
+ */
+imagemint_status imagemint_options_set_jpeg(struct imagemint_options *options,
+                                            bool progressive,
+                                            const char *chroma_subsampling);
+
+/**
+ * WebP only: lossless instead of lossy (default: false), and the alpha channel's quality
+ * in lossy mode, 1–100 (default 100; a negative value keeps it as it is).
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_webp(struct imagemint_options *options,
+                                            bool lossless,
+                                            int alpha_quality);
+
+/**
+ * AVIF only: the alpha channel's quality, 1–100; a negative value means the same as the
+ * colour quality (the default).
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_avif(struct imagemint_options *options, int alpha_quality);
+
+/**
+ * Turns the mask stage (background removal) on with `output` "cutout" (the subject on
+ * transparency; JPEG flattens it onto the background colour) or "maskOnly" (the mask
+ * as a greyscale image), or off with NULL. The other mask settings stay. The stage
+ * needs a model at `imagemint_process`; passing one turns the stage on anyway.
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses; `output` is NULL or a
+ * NUL-terminated string.
+ */
+imagemint_status imagemint_options_set_mask(struct imagemint_options *options, const char *output);
+
+/**
+ * Turns the mask stage on, putting the subject on this colour.
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_mask_background(struct imagemint_options *options,
+                                                       uint8_t r,
+                                                       uint8_t g,
+                                                       uint8_t b);
+
+/**
+ * Turns the mask stage on, putting the subject on a blurred copy of its background
+ * (Gaussian, `radius` 1–500 pixels).
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_mask_blur(struct imagemint_options *options,
+                                                 uint32_t radius);
+
+/**
+ * Turns the mask stage on; crops the result to the subject's bounding box (default:
+ * false) with `padding` pixels of margin.
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_mask_crop(struct imagemint_options *options,
+                                                 bool crop_to_subject,
+                                                 uint32_t padding);
+
+/**
+ * Turns the mask stage on; makes the mask hard: coverage at or above `threshold`
+ * (0–1] is subject, the rest background. 0 or less keeps the model's soft alpha (the
+ * default).
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_mask_threshold(struct imagemint_options *options,
+                                                      float threshold);
+
+/**
+ * Turns the mask stage on; refines the mask's outline on the full-resolution photo's
+ * colours (a guided filter; helps photos much larger than the model's input). Default:
+ * false.
+ *
+ * # Safety
+ * `options` is NULL or a live handle no other thread uses.
+ */
+imagemint_status imagemint_options_set_mask_refine_edges(struct imagemint_options *options,
+                                                         bool refine_edges);
+
+/**
  * Loads the ONNX model at `path` (loading and optimising takes about a second). `spec`
  * says how to feed it: NULL for "isnet-imgly", a built-in name ("u2netp", "u2net", …)
  * or a JSON object. On success `*out` is a new handle.
@@ -227,8 +426,8 @@ void imagemint_mask_model_free(struct imagemint_mask_model *model);
 /**
  * Runs the pipeline (decode → transform → mask → encode) on the encoded image in
  * `data[0..len]`. `options` may be NULL for the defaults. With a `model` (may be NULL),
- * the mask stage runs: a cutout unless the options' `mask` says otherwise. On success
- * `*out` is a new result. `data` is only read, and not kept.
+ * the mask stage runs: a cutout unless the options' mask settings say otherwise. On
+ * success `*out` is a new result. `data` is only read, and not kept.
  *
  * # Safety
  * `data` is valid for reading `len` bytes (it may be NULL only if `len` is 0);
@@ -239,6 +438,25 @@ imagemint_status imagemint_process(const uint8_t *data,
                                    const struct imagemint_options *options,
                                    const struct imagemint_mask_model *model,
                                    struct imagemint_result **out);
+
+/**
+ * Runs the pipeline without decoding on 8-bit pixels: `channels` 3 (RGB) or 4 (RGBA,
+ * straight alpha), row after row from the top, `stride` bytes from one row's start to the
+ * next (0 for `width * channels`, rows packed). The decode limits apply to the pixels;
+ * the other decode settings do not (there is no file). Otherwise as `imagemint_process`.
+ *
+ * # Safety
+ * `pixels` is valid for reading `stride * (height - 1) + width * channels` bytes;
+ * `options` and `model` are NULL or live handles; `out` is NULL or writable.
+ */
+imagemint_status imagemint_process_pixels(const uint8_t *pixels,
+                                          uint32_t width,
+                                          uint32_t height,
+                                          size_t stride,
+                                          uint32_t channels,
+                                          const struct imagemint_options *options,
+                                          const struct imagemint_mask_model *model,
+                                          struct imagemint_result **out);
 
 /**
  * Like `imagemint_process`, reading the file at `path`.

@@ -25,7 +25,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use imagemint_core::{
-    Effort, Error, ErrorKind, Fit, Format, MaskModel, MetadataPolicy, ModelSpec, Options, Pipeline,
+    ChromaSubsampling, Effort, Error, ErrorKind, Filter, Fit, Format, Image, MaskModel,
+    MaskOptions, MaskOutput, MetadataPolicy, ModelSpec, Options, Pipeline, Preset, Rect, Resize,
+    Rgb, Rotation,
 };
 
 /// What a call did. Values are stable: new ones may be added, none will change. An
@@ -298,12 +300,27 @@ fn parse<T: std::str::FromStr>(value: &str, field: &'static str) -> Result<T, Fa
 where
     T::Err: std::fmt::Display,
 {
-    value.parse().map_err(|e: T::Err| {
-        Failure::from(Error::InvalidOptions {
-            field: field.into(),
-            reason: e.to_string(),
-        })
+    value
+        .parse()
+        .map_err(|e: T::Err| invalid(field, e.to_string()))
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> Failure {
+    Failure::from(Error::InvalidOptions {
+        field: field.into(),
+        reason: reason.into(),
     })
+}
+
+/// A quality from C: 1–100, or a negative number for "not set".
+fn optional_quality(value: c_int, field: &'static str) -> Result<Option<u8>, Failure> {
+    match value {
+        q if q < 0 => Ok(None),
+        // Range checked by `validate`, which names the field.
+        q => u8::try_from(q)
+            .map(Some)
+            .map_err(|_| invalid(field, format!("{q} is out of range 1..=100"))),
+    }
 }
 
 /// Sets the output format: "jpeg", "png", "webp", "avif" or "same" (the input's).
@@ -337,15 +354,7 @@ pub unsafe extern "C" fn imagemint_options_set_quality(
     // SAFETY: forwarded from the caller.
     unsafe {
         change(options, |o| {
-            o.encode.quality = match quality {
-                q if q < 0 => None,
-                q => Some(u8::try_from(q).map_err(|_| {
-                    Failure::from(Error::InvalidOptions {
-                        field: "encode.quality".into(),
-                        reason: format!("{q} is not in 1–100"),
-                    })
-                })?),
-            };
+            o.encode.quality = optional_quality(quality, "encode.quality")?;
             Ok(())
         })
     }
@@ -429,6 +438,429 @@ pub unsafe extern "C" fn imagemint_options_set_metadata(
     }
 }
 
+/// Options from a preset: "default", "web" (WebP at quality 75 within 2560×2560) or
+/// "max-compression" (maximum effort, all metadata stripped). On success `*out` is a new
+/// handle; change it further with the setters.
+///
+/// # Safety
+/// `preset` is NULL or a NUL-terminated string; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_from_preset(
+    preset: *const c_char,
+    out: *mut *mut imagemint_options,
+) -> imagemint_status {
+    guard(|| {
+        // SAFETY: forwarded from the caller.
+        let preset = parse::<Preset>(unsafe { text(preset, "preset") }?, "preset")?;
+        // SAFETY: forwarded from the caller.
+        unsafe { give(out, imagemint_options(Options::from_preset(preset))) }
+    })
+}
+
+/// Sets the decode limits: inputs wider, taller, with more pixels, or needing more bytes
+/// to decode than these are refused with `IMAGEMINT_LIMITS_EXCEEDED` before their pixels
+/// are allocated. 0 keeps a limit as it is (defaults: 65535, 65535, 100 000 000 pixels,
+/// 512 MiB).
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_limits(
+    options: *mut imagemint_options,
+    max_width: u32,
+    max_height: u32,
+    max_pixels: u64,
+    max_alloc: u64,
+) -> imagemint_status {
+    fn keep_or<T: PartialEq + Default>(slot: &mut T, value: T) {
+        if value != T::default() {
+            *slot = value;
+        }
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            let limits = &mut o.decode.limits;
+            keep_or(&mut limits.max_width, max_width);
+            keep_or(&mut limits.max_height, max_height);
+            keep_or(&mut limits.max_pixels, max_pixels);
+            keep_or(&mut limits.max_alloc, max_alloc);
+            Ok(())
+        })
+    }
+}
+
+/// Whether the EXIF orientation is applied on decoding (default: true).
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_auto_orient(
+    options: *mut imagemint_options,
+    auto_orient: bool,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            o.decode.auto_orient = auto_orient;
+            Ok(())
+        })
+    }
+}
+
+/// Keeps only the `width` × `height` rectangle at (`x`, `y`), in the auto-oriented
+/// image's pixels; the crop runs first, before rotate, flip and resize. Width and height
+/// both 0 remove the crop. A rectangle outside the image fails when processing.
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_crop(
+    options: *mut imagemint_options,
+    x: u32,
+    y: u32,
+    width: u32,
+    height: u32,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            o.transform.crop = ((width, height) != (0, 0)).then_some(Rect {
+                x,
+                y,
+                width,
+                height,
+            });
+            Ok(())
+        })
+    }
+}
+
+/// Rotates clockwise by 0, 90, 180 or 270 degrees (after the crop).
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_rotate(
+    options: *mut imagemint_options,
+    degrees: u32,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            o.transform.rotate = parse::<Rotation>(&degrees.to_string(), "transform.rotate")?;
+            Ok(())
+        })
+    }
+}
+
+/// Mirrors the image left–right and/or top–bottom (after the rotation).
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_flip(
+    options: *mut imagemint_options,
+    horizontal: bool,
+    vertical: bool,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            o.transform.flip_horizontal = horizontal;
+            o.transform.flip_vertical = vertical;
+            Ok(())
+        })
+    }
+}
+
+/// The resize's resampling filter: "lanczos3" (the default), "mitchell", "catmullrom",
+/// "bilinear" or "nearest". Needs a resize (`imagemint_options_set_resize`) first.
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses; `filter` is NULL or a
+/// NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_resize_filter(
+    options: *mut imagemint_options,
+    filter: *const c_char,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            let filter = parse::<Filter>(text(filter, "filter")?, "transform.resize.filter")?;
+            resize_of(o)?.filter = filter;
+            Ok(())
+        })
+    }
+}
+
+/// Whether the resize may make the image larger than it is (default: false, an image
+/// that already fits is left as it is). Needs a resize (`imagemint_options_set_resize`)
+/// first.
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_resize_enlarge(
+    options: *mut imagemint_options,
+    enlarge: bool,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            resize_of(o)?.enlarge = enlarge;
+            Ok(())
+        })
+    }
+}
+
+fn resize_of(o: &mut Options) -> Result<&mut Resize, Failure> {
+    let reason = "no resize to change: call imagemint_options_set_resize first";
+    o.transform
+        .resize
+        .as_mut()
+        .ok_or_else(|| invalid("transform.resize", reason))
+}
+
+/// The colour transparent pixels are blended onto when the output has no alpha
+/// channel (JPEG). Default: white.
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_background(
+    options: *mut imagemint_options,
+    r: u8,
+    g: u8,
+    b: u8,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            o.encode.background = Rgb { r, g, b };
+            Ok(())
+        })
+    }
+}
+
+/// JPEG only: progressive scans (default: true) and chroma subsampling, "4:2:0" (the
+/// default) or "4:4:4" (for text and saturated edges); NULL keeps the subsampling there
+/// was.
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses; `chroma_subsampling` is NULL
+/// or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_jpeg(
+    options: *mut imagemint_options,
+    progressive: bool,
+    chroma_subsampling: *const c_char,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            o.encode.jpeg.progressive = progressive;
+            if !chroma_subsampling.is_null() {
+                let field = "encode.jpeg.chromaSubsampling";
+                o.encode.jpeg.chroma_subsampling = parse::<ChromaSubsampling>(
+                    text(chroma_subsampling, "chroma_subsampling")?,
+                    field,
+                )?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// WebP only: lossless instead of lossy (default: false), and the alpha channel's quality
+/// in lossy mode, 1–100 (default 100; a negative value keeps it as it is).
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_webp(
+    options: *mut imagemint_options,
+    lossless: bool,
+    alpha_quality: c_int,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            o.encode.webp.lossless = lossless;
+            if let Some(q) = optional_quality(alpha_quality, "encode.webp.alphaQuality")? {
+                o.encode.webp.alpha_quality = q;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// AVIF only: the alpha channel's quality, 1–100; a negative value means the same as the
+/// colour quality (the default).
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_avif(
+    options: *mut imagemint_options,
+    alpha_quality: c_int,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            o.encode.avif.alpha_quality =
+                optional_quality(alpha_quality, "encode.avif.alphaQuality")?;
+            Ok(())
+        })
+    }
+}
+
+/// Turns the mask stage (background removal) on with `output` "cutout" (the subject on
+/// transparency; JPEG flattens it onto the background colour) or "maskOnly" (the mask
+/// as a greyscale image), or off with NULL. The other mask settings stay. The stage
+/// needs a model at `imagemint_process`; passing one turns the stage on anyway.
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses; `output` is NULL or a
+/// NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_mask(
+    options: *mut imagemint_options,
+    output: *const c_char,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            if output.is_null() {
+                o.mask = None;
+                return Ok(());
+            }
+            let name = text(output, "output")?;
+            // The serde form is the one spelling of these names, shared with JSON.
+            let parsed = serde_json::from_value(serde_json::Value::from(name));
+            mask_of(o).output = match parsed {
+                Ok(output @ (MaskOutput::Cutout | MaskOutput::MaskOnly)) => output,
+                _ => {
+                    let reason = format!(
+                        "`{name}` is not \"cutout\" or \"maskOnly\" (for a background, \
+                         imagemint_options_set_mask_background or _blur)"
+                    );
+                    return Err(invalid("mask.output", reason));
+                }
+            };
+            Ok(())
+        })
+    }
+}
+
+/// Turns the mask stage on, putting the subject on this colour.
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_mask_background(
+    options: *mut imagemint_options,
+    r: u8,
+    g: u8,
+    b: u8,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            mask_of(o).output = MaskOutput::Background(Rgb { r, g, b });
+            Ok(())
+        })
+    }
+}
+
+/// Turns the mask stage on, putting the subject on a blurred copy of its background
+/// (Gaussian, `radius` 1–500 pixels).
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_mask_blur(
+    options: *mut imagemint_options,
+    radius: u32,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            mask_of(o).output = MaskOutput::Blur(radius);
+            Ok(())
+        })
+    }
+}
+
+/// Turns the mask stage on; crops the result to the subject's bounding box (default:
+/// false) with `padding` pixels of margin.
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_mask_crop(
+    options: *mut imagemint_options,
+    crop_to_subject: bool,
+    padding: u32,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            let mask = mask_of(o);
+            mask.crop_to_subject = crop_to_subject;
+            mask.padding = padding;
+            Ok(())
+        })
+    }
+}
+
+/// Turns the mask stage on; makes the mask hard: coverage at or above `threshold`
+/// (0–1] is subject, the rest background. 0 or less keeps the model's soft alpha (the
+/// default).
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_mask_threshold(
+    options: *mut imagemint_options,
+    threshold: f32,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            // NaN goes on to `validate`, which refuses it.
+            let soft = threshold <= 0.0;
+            mask_of(o).threshold = (!soft).then_some(threshold);
+            Ok(())
+        })
+    }
+}
+
+/// Turns the mask stage on; refines the mask's outline on the full-resolution photo's
+/// colours (a guided filter; helps photos much larger than the model's input). Default:
+/// false.
+///
+/// # Safety
+/// `options` is NULL or a live handle no other thread uses.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn imagemint_options_set_mask_refine_edges(
+    options: *mut imagemint_options,
+    refine_edges: bool,
+) -> imagemint_status {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        change(options, |o| {
+            mask_of(o).refine_edges = refine_edges;
+            Ok(())
+        })
+    }
+}
+
+fn mask_of(o: &mut Options) -> &mut MaskOptions {
+    o.mask.get_or_insert_with(MaskOptions::default)
+}
+
 // ---------------------------------------------------------------------------------------
 // Background removal
 
@@ -494,8 +926,8 @@ pub struct imagemint_result {
 
 /// Runs the pipeline (decode → transform → mask → encode) on the encoded image in
 /// `data[0..len]`. `options` may be NULL for the defaults. With a `model` (may be NULL),
-/// the mask stage runs: a cutout unless the options' `mask` says otherwise. On success
-/// `*out` is a new result. `data` is only read, and not kept.
+/// the mask stage runs: a cutout unless the options' mask settings say otherwise. On
+/// success `*out` is a new result. `data` is only read, and not kept.
 ///
 /// # Safety
 /// `data` is valid for reading `len` bytes (it may be NULL only if `len` is 0);
@@ -513,45 +945,141 @@ pub unsafe extern "C" fn imagemint_process(
         if out.is_null() {
             return Err(null("out"));
         }
-        if data.is_null() && len > 0 {
-            return Err(null("data"));
-        }
-        if isize::try_from(len).is_err() {
-            let reason = format!("len {len} is more than memory can hold");
-            return Err(Failure(IMAGEMINT_INVALID_ARGUMENT, reason));
-        }
-        let input: &[u8] = match len {
-            0 => &[],
-            // SAFETY: non-null and, as the caller promises, `len` readable bytes.
-            _ => unsafe { std::slice::from_raw_parts(data, len) },
-        };
-        let mut options = match options.is_null() {
-            true => Options::default(),
-            // SAFETY: forwarded from the caller.
-            false => unsafe { handle(options, "options") }?.0.clone(),
-        };
-        let mut pipeline_model = None;
-        if !model.is_null() {
-            // SAFETY: forwarded from the caller.
-            pipeline_model = Some(Arc::clone(&unsafe { handle(model, "model") }?.0));
-            options.mask.get_or_insert_with(Default::default);
-        }
-        let mut pipeline = Pipeline::new(options)?;
-        if let Some(model) = pipeline_model {
-            pipeline = pipeline.with_model(model);
-        }
+        // SAFETY: forwarded from the caller.
+        let input = unsafe { bytes(data, len, "data") }?;
+        // SAFETY: forwarded from the caller.
+        let pipeline = unsafe { pipeline(options, model) }?;
         let output = pipeline.process(input)?;
+        // SAFETY: forwarded from the caller.
+        unsafe { give(out, imagemint_result::from(output)) }
+    })
+}
+
+/// Runs the pipeline without decoding on 8-bit pixels: `channels` 3 (RGB) or 4 (RGBA,
+/// straight alpha), row after row from the top, `stride` bytes from one row's start to the
+/// next (0 for `width * channels`, rows packed). The decode limits apply to the pixels;
+/// the other decode settings do not (there is no file). Otherwise as `imagemint_process`.
+///
+/// # Safety
+/// `pixels` is valid for reading `stride * (height - 1) + width * channels` bytes;
+/// `options` and `model` are NULL or live handles; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)] // C has no tuples; these are the image's shape.
+pub unsafe extern "C" fn imagemint_process_pixels(
+    pixels: *const u8,
+    width: u32,
+    height: u32,
+    stride: usize,
+    channels: u32,
+    options: *const imagemint_options,
+    model: *const imagemint_mask_model,
+    out: *mut *mut imagemint_result,
+) -> imagemint_status {
+    guard(|| {
+        if out.is_null() {
+            return Err(null("out"));
+        }
+        let argument = |reason: String| Failure(IMAGEMINT_INVALID_ARGUMENT, reason);
+        if !matches!(channels, 3 | 4) {
+            return Err(argument(format!("channels is {channels}, not 3 or 4")));
+        }
+        if width == 0 || height == 0 {
+            return Err(argument(format!("the image is {width}×{height} pixels")));
+        }
+        // SAFETY: forwarded from the caller.
+        let pipeline = unsafe { pipeline(options, model) }?;
+        // Refused before a byte is copied: the pixels already exist, but the copy would
+        // double them. (`process_image` checks them again, as it must for Rust callers.)
+        let limits = &pipeline.options().decode.limits;
+        limits.check(width, height, u64::from(channels))?;
+        let row = width as usize * channels as usize;
+        let stride = if stride == 0 { row } else { stride };
+        if stride < row {
+            return Err(argument(format!(
+                "stride {stride} < width × channels = {row}"
+            )));
+        }
+        let len = (height as usize - 1)
+            .checked_mul(stride)
+            .and_then(|n| n.checked_add(row))
+            .ok_or_else(|| argument(format!("{height} rows of {stride} bytes overflow")))?;
+        // SAFETY: forwarded from the caller, who promises `len` readable bytes.
+        let source = unsafe { bytes(pixels, len, "pixels") }?;
+        // Within the limits checked above, and an allocation failure is an error.
+        let mut packed = Vec::new();
+        packed
+            .try_reserve_exact(row * height as usize)
+            .map_err(|e| Failure(IMAGEMINT_LIMITS_EXCEEDED, format!("{width}×{height}: {e}")))?;
+        for y in 0..height as usize {
+            packed.extend_from_slice(&source[y * stride..][..row]);
+        }
+        let image = match channels {
+            3 => Image::from_rgb8(width, height, packed),
+            _ => Image::from_rgba8(width, height, packed),
+        }?;
+        let output = pipeline.process_image(image)?;
+        // SAFETY: forwarded from the caller.
+        unsafe { give(out, imagemint_result::from(output)) }
+    })
+}
+
+/// `data[0..len]` as a slice, after checking the pointer and the length.
+///
+/// # Safety
+/// `data` is NULL or valid for reading `len` bytes.
+unsafe fn bytes<'a>(data: *const u8, len: usize, what: &str) -> Result<&'a [u8], Failure> {
+    if data.is_null() && len > 0 {
+        return Err(null(what));
+    }
+    if isize::try_from(len).is_err() {
+        let reason = format!("{what}: {len} bytes is more than memory can hold");
+        return Err(Failure(IMAGEMINT_INVALID_ARGUMENT, reason));
+    }
+    Ok(match len {
+        0 => &[],
+        // SAFETY: non-null and, as the caller promises, `len` readable bytes.
+        _ => unsafe { std::slice::from_raw_parts(data, len) },
+    })
+}
+
+/// The pipeline for `options` (NULL: the defaults) and `model` (NULL: none).
+///
+/// # Safety
+/// `options` and `model` are NULL or live handles.
+unsafe fn pipeline(
+    options: *const imagemint_options,
+    model: *const imagemint_mask_model,
+) -> Result<Pipeline, Failure> {
+    let mut options = match options.is_null() {
+        true => Options::default(),
+        // SAFETY: forwarded from the caller.
+        false => unsafe { handle(options, "options") }?.0.clone(),
+    };
+    if model.is_null() {
+        if options.mask.is_some() {
+            let reason = "the options turn the mask stage on, which needs a model: pass one \
+                          from imagemint_mask_model_load";
+            return Err(Failure(IMAGEMINT_MODEL, reason.into()));
+        }
+        return Ok(Pipeline::new(options)?);
+    }
+    // SAFETY: forwarded from the caller.
+    let model = Arc::clone(&unsafe { handle(model, "model") }?.0);
+    mask_of(&mut options);
+    Ok(Pipeline::new(options)?.with_model(model))
+}
+
+impl From<imagemint_core::Output> for imagemint_result {
+    fn from(output: imagemint_core::Output) -> Self {
         let report = serde_json::to_string(&output.report).expect("reports serialize");
-        let result = imagemint_result {
+        imagemint_result {
             width: output.width,
             height: output.height,
             format: CString::new(output.format.name()).expect("format names have no NUL"),
             report: CString::new(report).expect("JSON escapes NUL"),
             data: output.data,
-        };
-        // SAFETY: forwarded from the caller.
-        unsafe { give(out, result) }
-    })
+        }
+    }
 }
 
 /// Like `imagemint_process`, reading the file at `path`.

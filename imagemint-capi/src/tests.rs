@@ -457,3 +457,347 @@ fn one_model_and_one_options_serve_several_threads() {
         imagemint_options_free(options);
     }
 }
+
+/// Every leaf of `value` with its JSON pointer, objects entered.
+fn leaves(value: &serde_json::Value, path: String, out: &mut Vec<(String, serde_json::Value)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                leaves(v, format!("{path}/{key}"), out);
+            }
+        }
+        leaf => out.push((path, leaf.clone())),
+    }
+}
+
+#[test]
+fn the_setters_reach_every_option() {
+    // The defaults with every optional section present, so that each of their fields is
+    // a leaf: a setter must change every one of them.
+    let mut expanded = Options::default();
+    expanded.transform.crop = Some(Rect::default());
+    expanded.transform.resize = Some(Resize::default());
+    expanded.mask = Some(MaskOptions::default());
+    let mut defaults = Vec::new();
+    leaves(
+        &serde_json::to_value(&expanded).unwrap(),
+        String::new(),
+        &mut defaults,
+    );
+
+    let options = imagemint_options_new();
+    // SAFETY: a live handle and NUL-terminated strings.
+    let set = unsafe {
+        let ok = |status| assert_eq!(status, IMAGEMINT_OK, "{}", last_error());
+        ok(imagemint_options_set_limits(
+            options,
+            4000,
+            3000,
+            5_000_000,
+            100 << 20,
+        ));
+        ok(imagemint_options_set_auto_orient(options, false));
+        ok(imagemint_options_set_crop(options, 1, 2, 30, 40));
+        ok(imagemint_options_set_rotate(options, 270));
+        ok(imagemint_options_set_flip(options, true, true));
+        ok(imagemint_options_set_resize(
+            options,
+            20,
+            10,
+            c("fill").as_ptr(),
+        ));
+        ok(imagemint_options_set_resize_filter(
+            options,
+            c("nearest").as_ptr(),
+        ));
+        ok(imagemint_options_set_resize_enlarge(options, true));
+        ok(imagemint_options_set_mask(options, c("maskOnly").as_ptr()));
+        ok(imagemint_options_set_mask_crop(options, true, 8));
+        ok(imagemint_options_set_mask_threshold(options, 0.5));
+        ok(imagemint_options_set_mask_refine_edges(options, true));
+        ok(imagemint_options_set_format(options, c("jpeg").as_ptr()));
+        ok(imagemint_options_set_quality(options, 55));
+        ok(imagemint_options_set_effort(options, 9));
+        ok(imagemint_options_set_metadata(options, c("keep").as_ptr()));
+        ok(imagemint_options_set_background(options, 1, 2, 3));
+        ok(imagemint_options_set_jpeg(
+            options,
+            false,
+            c("4:4:4").as_ptr(),
+        ));
+        ok(imagemint_options_set_webp(options, true, 50));
+        ok(imagemint_options_set_avif(options, 40));
+        let set = (*options).0.clone();
+        imagemint_options_free(options);
+        set
+    };
+    let value = serde_json::to_value(&set).unwrap();
+    for (path, default) in &defaults {
+        let now = value.pointer(path);
+        assert!(
+            now.is_some_and(|v| v != default),
+            "no setter changes {path} (still {now:?})"
+        );
+    }
+    // And the values are the ones given.
+    let expected = r##"{
+        "decode": {"limits": {"maxWidth": 4000, "maxHeight": 3000, "maxPixels": 5000000,
+                              "maxAlloc": 104857600},
+                   "autoOrient": false},
+        "transform": {"crop": {"x": 1, "y": 2, "width": 30, "height": 40}, "rotate": 270,
+                      "flipHorizontal": true, "flipVertical": true,
+                      "resize": {"width": 20, "height": 10, "fit": "fill",
+                                 "filter": "nearest", "enlarge": true}},
+        "mask": {"output": "maskOnly", "cropToSubject": true, "padding": 8, "threshold": 0.5,
+                 "refineEdges": true},
+        "encode": {"format": "jpeg", "quality": 55, "effort": 9, "metadata": "keep",
+                   "background": "#010203",
+                   "jpeg": {"progressive": false, "chromaSubsampling": "4:4:4"},
+                   "webp": {"lossless": true, "alphaQuality": 50},
+                   "avif": {"alphaQuality": 40}}
+    }"##;
+    assert_eq!(set, imagemint_core::from_json::<Options>(expected).unwrap());
+}
+
+#[test]
+fn the_new_setters_refuse_bad_values_and_take_defaults_back() {
+    let options = imagemint_options_new();
+    // SAFETY: a live handle and NUL-terminated strings.
+    unsafe {
+        let refused = |status, field: &str| {
+            assert_eq!(status, IMAGEMINT_INVALID_OPTIONS);
+            assert!(last_error().contains(field), "{field}: {}", last_error());
+        };
+        refused(imagemint_options_set_rotate(options, 45), "rotation");
+        refused(
+            imagemint_options_set_resize_filter(options, c("nearest").as_ptr()),
+            "imagemint_options_set_resize first",
+        );
+        refused(
+            imagemint_options_set_resize_enlarge(options, true),
+            "transform.resize",
+        );
+        refused(
+            imagemint_options_set_mask(options, c("blur").as_ptr()),
+            "mask.output",
+        );
+        refused(
+            imagemint_options_set_mask_blur(options, 0),
+            "mask.output.blur",
+        );
+        refused(
+            imagemint_options_set_mask_threshold(options, 1.5),
+            "mask.threshold",
+        );
+        refused(
+            imagemint_options_set_mask_threshold(options, f32::NAN),
+            "mask.threshold",
+        );
+        refused(
+            imagemint_options_set_webp(options, false, 0),
+            "encode.webp.alphaQuality",
+        );
+        refused(
+            imagemint_options_set_avif(options, 300),
+            "encode.avif.alphaQuality",
+        );
+        refused(
+            imagemint_options_set_jpeg(options, true, c("4:1:1").as_ptr()),
+            "encode.jpeg.chromaSubsampling",
+        );
+        assert_eq!(
+            (*options).0,
+            Options::default(),
+            "refused values change nothing"
+        );
+
+        // 0 keeps a limit; a crop of 0×0 and a NULL mask output remove them.
+        assert_eq!(
+            imagemint_options_set_limits(options, 0, 99, 0, 0),
+            IMAGEMINT_OK
+        );
+        let limits = &(*options).0.decode.limits;
+        assert_eq!((limits.max_width, limits.max_height), (65_535, 99));
+        assert_eq!(
+            imagemint_options_set_crop(options, 5, 5, 10, 10),
+            IMAGEMINT_OK
+        );
+        assert_eq!(
+            imagemint_options_set_crop(options, 0, 0, 0, 0),
+            IMAGEMINT_OK
+        );
+        assert_eq!((*options).0.transform.crop, None);
+        assert_eq!(
+            imagemint_options_set_mask_threshold(options, 0.3),
+            IMAGEMINT_OK
+        );
+        assert_eq!(
+            imagemint_options_set_mask_threshold(options, 0.0),
+            IMAGEMINT_OK
+        );
+        assert_eq!(
+            (*options).0.mask.as_ref().unwrap().threshold,
+            None,
+            "0 is soft alpha"
+        );
+        assert_eq!(imagemint_options_set_mask_blur(options, 12), IMAGEMINT_OK);
+        assert_eq!(
+            (*options).0.mask.as_ref().unwrap().output,
+            MaskOutput::Blur(12)
+        );
+        assert_eq!(imagemint_options_set_mask(options, null()), IMAGEMINT_OK);
+        assert_eq!((*options).0.mask, None);
+        assert_eq!(imagemint_options_set_webp(options, false, 80), IMAGEMINT_OK);
+        assert_eq!(imagemint_options_set_webp(options, true, -1), IMAGEMINT_OK);
+        assert_eq!(
+            (*options).0.encode.webp.alpha_quality,
+            80,
+            "negative keeps it"
+        );
+        assert_eq!(imagemint_options_set_avif(options, 30), IMAGEMINT_OK);
+        assert_eq!(imagemint_options_set_avif(options, -1), IMAGEMINT_OK);
+        assert_eq!((*options).0.encode.avif.alpha_quality, None);
+        imagemint_options_free(options);
+    }
+}
+
+#[test]
+fn presets_by_name() {
+    let mut options = null_mut();
+    // SAFETY: NUL-terminated strings and a writable out-parameter.
+    unsafe {
+        assert_eq!(
+            imagemint_options_from_preset(c("web").as_ptr(), &mut options),
+            IMAGEMINT_OK
+        );
+        assert_eq!((*options).0, Options::web());
+        imagemint_options_free(options);
+        options = null_mut();
+        assert_eq!(
+            imagemint_options_from_preset(c("fastest").as_ptr(), &mut options),
+            IMAGEMINT_INVALID_OPTIONS
+        );
+        assert!(options.is_null());
+        assert!(last_error().contains("fastest"), "{}", last_error());
+    }
+}
+
+/// Runs `imagemint_process_pixels`; the result handle on success.
+fn process_pixels(
+    pixels: &[u8],
+    (width, height, stride, channels): (u32, u32, usize, u32),
+    options: *const imagemint_options,
+) -> Result<*mut imagemint_result, imagemint_status> {
+    let mut out = null_mut();
+    // SAFETY: the callers give a slice as long as the shape needs (or test that it is
+    // refused before it is read).
+    let status = unsafe {
+        imagemint_process_pixels(
+            pixels.as_ptr(),
+            width,
+            height,
+            stride,
+            channels,
+            options,
+            null(),
+            &mut out,
+        )
+    };
+    match status {
+        IMAGEMINT_OK => Ok(out),
+        status => {
+            assert!(out.is_null());
+            Err(status)
+        }
+    }
+}
+
+#[test]
+fn pixels_with_padded_rows_come_out_as_they_went_in() {
+    let photo = imagemint_core::decode(&fixture("chelsea.png"), &Default::default()).unwrap();
+    let (width, height) = (photo.width(), photo.height());
+    for (channels, pixels) in [(3u32, photo.to_rgb8()), (4, photo.to_rgba8())] {
+        // Rows padded to a multiple of 64 bytes with junk, as many graphics APIs keep them.
+        let row = width as usize * channels as usize;
+        let stride = row.div_ceil(64) * 64;
+        let mut padded = vec![0xa5u8; stride * height as usize];
+        for (y, source) in pixels.chunks_exact(row).enumerate() {
+            padded[y * stride..][..row].copy_from_slice(source);
+        }
+        let options = imagemint_options_new();
+        // SAFETY: a live handle and a NUL-terminated string.
+        unsafe { imagemint_options_set_format(options, c("png").as_ptr()) };
+        let result = process_pixels(&padded, (width, height, stride, channels), options).unwrap();
+        // SAFETY: live handles, then given up.
+        let png = unsafe {
+            let mut len = 0;
+            let data = imagemint_result_data(result, &mut len);
+            let report = CStr::from_ptr(imagemint_result_report_json(result))
+                .to_str()
+                .unwrap();
+            assert!(report.contains(r#""inputFormat":null"#), "{report}");
+            let png = std::slice::from_raw_parts(data, len).to_vec();
+            imagemint_result_free(result);
+            imagemint_options_free(options);
+            png
+        };
+        let back = imagemint_core::decode(&png, &Default::default()).unwrap();
+        match channels {
+            3 => assert_eq!(back.to_rgb8(), pixels),
+            _ => assert_eq!(back.to_rgba8(), pixels),
+        }
+        // Packed rows (stride 0) give the same file.
+        let packed = process_pixels(&pixels, (width, height, 0, channels), null()).unwrap();
+        // SAFETY: a live result, then given up.
+        unsafe { imagemint_result_free(packed) };
+    }
+}
+
+#[test]
+fn bad_pixel_arguments_are_refused_before_reading() {
+    let pixels = vec![0u8; 64 * 64 * 4];
+    for (shape, status, says) in [
+        ((64, 64, 0, 2), IMAGEMINT_INVALID_ARGUMENT, "channels"),
+        ((0, 64, 0, 4), IMAGEMINT_INVALID_ARGUMENT, "0×64"),
+        ((64, 64, 100, 4), IMAGEMINT_INVALID_ARGUMENT, "stride 100"),
+        // A stride nothing can hold: refused without a read.
+        (
+            (64, 64, usize::MAX / 2, 4),
+            IMAGEMINT_INVALID_ARGUMENT,
+            "overflow",
+        ),
+        ((70_000, 1, 0, 4), IMAGEMINT_LIMITS_EXCEEDED, "maxWidth"),
+    ] {
+        assert_eq!(process_pixels(&pixels, shape, null()).unwrap_err(), status);
+        assert!(last_error().contains(says), "{says}: {}", last_error());
+    }
+    let mut out = null_mut();
+    // SAFETY: NULL pixels must be refused.
+    let status = unsafe { imagemint_process_pixels(null(), 8, 8, 0, 3, null(), null(), &mut out) };
+    assert_eq!(status, IMAGEMINT_NULL_ARGUMENT);
+    // The limits of the options given, before any copy.
+    let options = imagemint_options_new();
+    // SAFETY: a live handle.
+    unsafe { imagemint_options_set_limits(options, 0, 0, 1000, 0) };
+    assert_eq!(
+        process_pixels(&pixels, (64, 64, 0, 4), options).unwrap_err(),
+        IMAGEMINT_LIMITS_EXCEEDED
+    );
+    // A mask without a model says what to pass, in C's words.
+    // SAFETY: live handles.
+    unsafe {
+        imagemint_options_set_limits(options, 0, 0, 1 << 20, 0);
+        imagemint_options_set_mask(options, c("cutout").as_ptr());
+    }
+    assert_eq!(
+        process_pixels(&pixels, (64, 64, 0, 4), options).unwrap_err(),
+        IMAGEMINT_MODEL
+    );
+    assert!(
+        last_error().contains("imagemint_mask_model_load"),
+        "{}",
+        last_error()
+    );
+    // SAFETY: a live handle, given up.
+    unsafe { imagemint_options_free(options) };
+}

@@ -1,11 +1,13 @@
-/* The C ABI from C, run under valgrind by scripts/test.sh: success, corrupt input, bad
- * options, NULL pointers, freeing, and handles shared by threads. Exits non-zero on the
- * first failed check.
+/* The C ABI from C: success, the setters, pixel input, background removal with a real
+ * model (when its path is given), corrupt input, bad options, NULL pointers, freeing, and
+ * handles shared by threads. Exits non-zero if any check failed. scripts/test.sh runs it
+ * with the model, then under valgrind without it (see the Makefile for why):
  *
- *   make -C imagemint-capi/tests run FIXTURES=tests/fixtures
+ *   make -C imagemint-capi/tests run valgrind
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +90,98 @@ static void success(void) {
 
     imagemint_options_free(options);
     free(jpeg);
+}
+
+static void setters_and_pixels(void) {
+    /* An 8x2 RGBA image whose rows are padded to 40 bytes, as graphics APIs keep them. */
+    enum { W = 8, H = 2, STRIDE = 40 };
+    uint8_t pixels[STRIDE * H];
+    memset(pixels, 0xee, sizeof pixels);
+    for (int y = 0; y < H; y++) {
+        for (int x = 0; x < W; x++) {
+            uint8_t *p = pixels + y * STRIDE + x * 4;
+            p[0] = (uint8_t)(x * 30), p[1] = (uint8_t)(y * 100), p[2] = 50, p[3] = 255;
+        }
+    }
+    imagemint_options *options = NULL;
+    CHECK(imagemint_options_from_preset("max-compression", &options) == IMAGEMINT_OK);
+    CHECK(imagemint_options_set_format(options, "png") == IMAGEMINT_OK);
+    CHECK(imagemint_options_set_crop(options, 1, 0, 6, 2) == IMAGEMINT_OK);
+    CHECK(imagemint_options_set_rotate(options, 90) == IMAGEMINT_OK);
+    CHECK(imagemint_options_set_flip(options, true, false) == IMAGEMINT_OK);
+    CHECK(imagemint_options_set_resize(options, 0, 12, NULL) == IMAGEMINT_OK);
+    CHECK(imagemint_options_set_resize_filter(options, "nearest") == IMAGEMINT_OK);
+    CHECK(imagemint_options_set_resize_enlarge(options, true) == IMAGEMINT_OK);
+    CHECK(imagemint_options_set_limits(options, 64, 64, 0, 0) == IMAGEMINT_OK);
+
+    imagemint_result *result = NULL;
+    CHECK(imagemint_process_pixels(pixels, W, H, STRIDE, 4, options, NULL, &result) == IMAGEMINT_OK);
+    /* Cropped to 6x2, rotated to 2x6, enlarged to a height of 12. */
+    CHECK(imagemint_result_width(result) == 4 && imagemint_result_height(result) == 12);
+    CHECK(same(imagemint_result_format(result), "png"));
+    CHECK(has(imagemint_result_report_json(result), "\"inputFormat\":null"));
+    imagemint_result_free(result);
+
+    result = NULL;
+    CHECK(imagemint_process_pixels(pixels, W, H, STRIDE, 2, options, NULL, &result) ==
+          IMAGEMINT_INVALID_ARGUMENT);
+    CHECK(imagemint_process_pixels(pixels, W, H, 16, 4, options, NULL, &result) ==
+          IMAGEMINT_INVALID_ARGUMENT);
+    CHECK(has(imagemint_last_error_message(), "stride"));
+    CHECK(imagemint_process_pixels(pixels, 100, 1, 0, 3, options, NULL, &result) ==
+          IMAGEMINT_LIMITS_EXCEEDED);
+    CHECK(imagemint_process_pixels(NULL, W, H, 0, 4, options, NULL, &result) == IMAGEMINT_NULL_ARGUMENT);
+    CHECK(result == NULL);
+    CHECK(imagemint_options_set_rotate(options, 45) == IMAGEMINT_INVALID_OPTIONS);
+    CHECK(imagemint_options_set_mask_threshold(options, 2.0f) == IMAGEMINT_INVALID_OPTIONS);
+    CHECK(imagemint_options_set_jpeg(options, true, "4:1:1") == IMAGEMINT_INVALID_OPTIONS);
+    imagemint_options_free(options);
+}
+
+/* Background removal with a real model: U2-Netp (4.6 MB), the built-in spec's values, but
+ * run at 64x64 instead of 320x320 (it is fully convolutional): valgrind runs it 25 times
+ * faster, and the JSON form of a spec is tested too. */
+static const char U2NETP_64[] =
+    "{\"inputWidth\": 64, \"inputHeight\": 64, \"channelOrder\": \"rgb\","
+    " \"mean\": [0.485, 0.456, 0.406], \"std\": [0.229, 0.224, 0.225],"
+    " \"outputIndex\": 0, \"activation\": \"minMax\"}";
+
+static void background_removal(const char *model_path) {
+    imagemint_mask_model *model = NULL;
+    CHECK(imagemint_mask_model_load(model_path, U2NETP_64, &model) == IMAGEMINT_OK);
+    if (model == NULL) {
+        fprintf(stderr, "no model at %s (bash scripts/fetch-model.sh u2netp)\n", model_path);
+        return;
+    }
+    size_t len;
+    unsigned char *png = read_file("chelsea.png", &len);
+    imagemint_options *options = imagemint_options_new();
+    CHECK(imagemint_options_set_format(options, "webp") == IMAGEMINT_OK);
+    CHECK(imagemint_options_set_mask_crop(options, true, 4) == IMAGEMINT_OK);
+
+    imagemint_result *result = NULL;
+    CHECK(imagemint_process(png, len, options, model, &result) == IMAGEMINT_OK);
+    size_t out_len = 0;
+    const uint8_t *out = imagemint_result_data(result, &out_len);
+    /* A cutout: a WebP whose VP8X header says it has alpha, cropped to the cat. */
+    CHECK(out_len > 30 && memcmp(out + 12, "VP8X", 4) == 0 && (out[20] & 0x10) != 0);
+    CHECK(imagemint_result_width(result) < 451 && imagemint_result_width(result) > 100);
+    imagemint_result_free(result);
+
+    /* The mask itself, and the mask stage without a model. */
+    CHECK(imagemint_options_set_mask(options, "maskOnly") == IMAGEMINT_OK);
+    CHECK(imagemint_options_set_format(options, "png") == IMAGEMINT_OK);
+    result = NULL;
+    CHECK(imagemint_process(png, len, options, model, &result) == IMAGEMINT_OK);
+    CHECK(same(imagemint_result_format(result), "png"));
+    imagemint_result_free(result);
+    result = NULL;
+    CHECK(imagemint_process(png, len, options, NULL, &result) == IMAGEMINT_MODEL);
+    CHECK(has(imagemint_last_error_message(), "imagemint_mask_model_load"));
+
+    imagemint_options_free(options);
+    imagemint_mask_model_free(model);
+    free(png);
 }
 
 static void bad_input_and_options(void) {
@@ -185,9 +279,17 @@ static void threads(void) {
 }
 
 int main(int argc, char **argv) {
-    fixtures = argc > 1 ? argv[1] : "tests/fixtures";
+    if (argc < 2 || argc > 3) {
+        fprintf(stderr, "usage: %s FIXTURES_DIR [U2NETP_MODEL]\n", argv[0]);
+        return 2;
+    }
+    fixtures = argv[1];
     printf("libimagemint %s\n", imagemint_version());
     success();
+    setters_and_pixels();
+    if (argc == 3) {
+        background_removal(argv[2]);
+    }
     bad_input_and_options();
     null_pointers_and_frees();
     threads();

@@ -198,11 +198,15 @@ impl Pipeline {
     }
 
     /// Runs every stage but decoding on pixels (from [`Image::from_rgba8`], say, or
-    /// [`decode`]). Of the [`DecodeOptions`], only the limits apply: transforms may not
-    /// grow the image past them.
+    /// [`decode`]). Of the [`DecodeOptions`], only the limits apply: to the image, and
+    /// transforms may not grow it past them.
     pub fn process_image(&self, mut image: Image) -> Result<Output> {
         self.options.validate()?;
         image.limits = self.options.decode.limits.clone();
+        let bytes_per_pixel = u64::from(image.bytes_per_pixel());
+        image
+            .limits
+            .check(image.width(), image.height(), bytes_per_pixel)?;
         let start = Instant::now();
         let raw_bytes = u64::from(image.width())
             * u64::from(image.height())

@@ -256,6 +256,15 @@ options_struct! {
     }
 }
 
+impl Limits {
+    /// Refuses a `width`×`height` image of `bytes_per_pixel` that these limits do not
+    /// allow, as decoding does: [`Error::LimitsExceeded`], or
+    /// [`Error::UnsupportedFormat`] for an image with no pixels.
+    pub fn check(&self, width: u32, height: u32, bytes_per_pixel: u64) -> Result<()> {
+        crate::decode::check_limits(width, height, bytes_per_pixel, self)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
