@@ -50,9 +50,12 @@ diff -u imagemint-capi/include/imagemint.h "$header" ||
 command -v valgrind >/dev/null || bash scripts/apt-install.sh valgrind
 command -v c++ >/dev/null || bash scripts/apt-install.sh g++
 c++ -fsyntax-only -x c++ -Wall -Werror imagemint-capi/include/imagemint.h # C++ compatible
-# libimagemint.so exports imagemint_* and nothing else (imagemint-capi/symbols.map).
+# libimagemint.so exports imagemint_* and nothing else (imagemint-capi/symbols.map; this
+# machine is x86_64 Linux, where build.rs uses it).
 lib="${CARGO_TARGET_DIR:-$PWD/target}/debug/libimagemint.so"
-if nm -D --defined-only "$lib" | awk '{print $3}' | grep -v '^imagemint_'; then
+exports="$(nm -D --defined-only "$lib" | awk '{print $3}')"
+grep -qx imagemint_process <<<"$exports"
+if grep -v '^imagemint_' <<<"$exports"; then
   echo "libimagemint.so exports the symbols above: add them to imagemint-capi/symbols.map" >&2
   exit 1
 fi
@@ -65,6 +68,11 @@ for program in compress compress-static; do
     { echo "examples/c/$program did not write a WebP file" >&2; exit 1; }
 done
 cmp "$out/compress.webp" "$out/compress-static.webp"
+readelf -d examples/c/compress | grep -q 'NEEDED.*libimagemint'
+if readelf -d examples/c/compress-static | grep 'NEEDED.*libimagemint'; then
+  echo "examples/c/compress-static is linked to the shared library" >&2
+  exit 1
+fi
 make -s -C imagemint-capi/tests run valgrind
 # The npm package: built for wasm32, then checked in Node against the `imagemint` command
 # that cargo test just built, installed from its `npm pack` tarball, and run with the demo

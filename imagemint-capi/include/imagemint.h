@@ -1,7 +1,9 @@
 /*
  * imagemint: private, on-device image optimisation, for C and C++.
- * Link with -limagemint. Every call that can fail returns an imagemint_status
- * (IMAGEMINT_OK is 0) and leaves the reason in imagemint_last_error_message().
+ * Link with -limagemint, or statically (imagemint-capi/imagemint.mk lists the flags).
+ * Every call that can fail returns an imagemint_status (IMAGEMINT_OK is 0) and leaves
+ * the reason in imagemint_last_error_message(). Yes/no arguments are ints: 0 is no,
+ * anything else yes.
  * Handles are freed only by their own _free function; _free(NULL) does nothing.
  * Threads: options and models may be read by many threads at once (imagemint_process
  * only reads them) while none changes or frees them; the last error is per thread.
@@ -72,8 +74,9 @@ enum imagemint_status
    */
   IMAGEMINT_IO = 102,
   /**
-   * An argument is out of its range: a length larger than memory, or a path that is
-   * not a regular file of at most the decode limits' `maxAlloc` bytes.
+   * An argument is out of its range: a length larger than memory, a path that is not
+   * a regular file of at most the decode limits' `maxAlloc` bytes, or pixels of no
+   * size, with a channel count other than 3 or 4, or a stride shorter than a row.
    */
   IMAGEMINT_INVALID_ARGUMENT = 103,
   /**
@@ -98,14 +101,15 @@ typedef struct imagemint_mask_model imagemint_mask_model;
 
 /**
  * Options for a run: core's options, changed by the setters below or read whole from
- * their JSON form. Made by `imagemint_options_new` or `imagemint_options_from_json`,
- * freed by `imagemint_options_free`. Threads: any number may pass the same options to
+ * their JSON form. Made by `imagemint_options_new`, `imagemint_options_from_preset` or
+ * `imagemint_options_from_json`, freed by `imagemint_options_free`. Threads: any number may pass the same options to
  * `imagemint_process` at once, as long as none changes or frees them meanwhile.
  */
 typedef struct imagemint_options imagemint_options;
 
 /**
- * The encoded file and its report, from `imagemint_process`. Freed by
+ * The encoded file and its report, from `imagemint_process`, `_process_file` or
+ * `_process_pixels`. Freed by
  * `imagemint_result_free`. Threads: it may be read from any thread, freed from one.
  */
 typedef struct imagemint_result imagemint_result;
@@ -181,8 +185,9 @@ imagemint_status imagemint_options_set_effort(struct imagemint_options *options,
 /**
  * Sets a resize to fit `width` × `height` (0 leaves that side free) with `fit`:
  * "contain" (inside the box), "cover" (fill it, cropping) or "fill" (stretch); NULL
- * keeps the fit there was ("contain" by default). Both 0 removes the resize. Enlarging
- * is off unless set through JSON (`enlarge`), which this keeps.
+ * keeps the fit there was ("contain" by default). Both 0 removes the resize. The filter
+ * and whether to enlarge (`imagemint_options_set_resize_filter`, `_enlarge`, or JSON)
+ * stay as they were.
  *
  * # Safety
  * `options` is NULL or a live handle no other thread uses; `fit` is NULL or a
@@ -230,13 +235,13 @@ imagemint_status imagemint_options_set_limits(struct imagemint_options *options,
                                               uint64_t max_alloc);
 
 /**
- * Whether the EXIF orientation is applied on decoding (default: true).
+ * Whether the EXIF orientation is applied on decoding (default: yes).
  *
  * # Safety
  * `options` is NULL or a live handle no other thread uses.
  */
 imagemint_status imagemint_options_set_auto_orient(struct imagemint_options *options,
-                                                   bool auto_orient);
+                                                   int auto_orient);
 
 /**
  * Keeps only the `width` × `height` rectangle at (`x`, `y`), in the auto-oriented
@@ -267,8 +272,8 @@ imagemint_status imagemint_options_set_rotate(struct imagemint_options *options,
  * `options` is NULL or a live handle no other thread uses.
  */
 imagemint_status imagemint_options_set_flip(struct imagemint_options *options,
-                                            bool horizontal,
-                                            bool vertical);
+                                            int horizontal,
+                                            int vertical);
 
 /**
  * The resize's resampling filter: "lanczos3" (the default), "mitchell", "catmullrom",
@@ -282,7 +287,7 @@ imagemint_status imagemint_options_set_resize_filter(struct imagemint_options *o
                                                      const char *filter);
 
 /**
- * Whether the resize may make the image larger than it is (default: false, an image
+ * Whether the resize may make the image larger than it is (default: no, an image
  * that already fits is left as it is). Needs a resize (`imagemint_options_set_resize`)
  * first.
  *
@@ -290,7 +295,7 @@ imagemint_status imagemint_options_set_resize_filter(struct imagemint_options *o
  * `options` is NULL or a live handle no other thread uses.
  */
 imagemint_status imagemint_options_set_resize_enlarge(struct imagemint_options *options,
-                                                      bool enlarge);
+                                                      int enlarge);
 
 /**
  * The colour transparent pixels are blended onto when the output has no alpha
@@ -305,7 +310,7 @@ imagemint_status imagemint_options_set_background(struct imagemint_options *opti
                                                   uint8_t b);
 
 /**
- * JPEG only: progressive scans (default: true) and chroma subsampling, "4:2:0" (the
+ * JPEG only: progressive scans (default: yes) and chroma subsampling, "4:2:0" (the
  * default) or "4:4:4" (for text and saturated edges); NULL keeps the subsampling there
  * was.
  *
@@ -314,18 +319,18 @@ imagemint_status imagemint_options_set_background(struct imagemint_options *opti
  * or a NUL-terminated string.
  */
 imagemint_status imagemint_options_set_jpeg(struct imagemint_options *options,
-                                            bool progressive,
+                                            int progressive,
                                             const char *chroma_subsampling);
 
 /**
- * WebP only: lossless instead of lossy (default: false), and the alpha channel's quality
- * in lossy mode, 1–100 (default 100; a negative value keeps it as it is).
+ * WebP only: lossless instead of lossy (default: no), and the alpha channel's quality in
+ * lossy mode, 1–100; a negative value means the default, 100.
  *
  * # Safety
  * `options` is NULL or a live handle no other thread uses.
  */
 imagemint_status imagemint_options_set_webp(struct imagemint_options *options,
-                                            bool lossless,
+                                            int lossless,
                                             int alpha_quality);
 
 /**
@@ -340,8 +345,9 @@ imagemint_status imagemint_options_set_avif(struct imagemint_options *options, i
 /**
  * Turns the mask stage (background removal) on with `output` "cutout" (the subject on
  * transparency; JPEG flattens it onto the background colour) or "maskOnly" (the mask
- * as a greyscale image), or off with NULL. The other mask settings stay. The stage
- * needs a model at `imagemint_process`; passing one turns the stage on anyway.
+ * as a greyscale image), keeping the other mask settings; or off with NULL, which
+ * forgets them. The stage needs a model at `imagemint_process`; passing one turns the
+ * stage on anyway.
  *
  * # Safety
  * `options` is NULL or a live handle no other thread uses; `output` is NULL or a
@@ -372,18 +378,18 @@ imagemint_status imagemint_options_set_mask_blur(struct imagemint_options *optio
 
 /**
  * Turns the mask stage on; crops the result to the subject's bounding box (default:
- * false) with `padding` pixels of margin.
+ * no) with `padding` pixels of margin.
  *
  * # Safety
  * `options` is NULL or a live handle no other thread uses.
  */
 imagemint_status imagemint_options_set_mask_crop(struct imagemint_options *options,
-                                                 bool crop_to_subject,
+                                                 int crop_to_subject,
                                                  uint32_t padding);
 
 /**
- * Turns the mask stage on; makes the mask hard: coverage at or above `threshold`
- * (0–1] is subject, the rest background. 0 or less keeps the model's soft alpha (the
+ * Turns the mask stage on; makes the mask hard: coverage at or above `threshold`, in
+ * (0, 1], is subject, the rest background. 0 or less keeps the model's soft alpha (the
  * default).
  *
  * # Safety
@@ -395,13 +401,13 @@ imagemint_status imagemint_options_set_mask_threshold(struct imagemint_options *
 /**
  * Turns the mask stage on; refines the mask's outline on the full-resolution photo's
  * colours (a guided filter; helps photos much larger than the model's input). Default:
- * false.
+ * no.
  *
  * # Safety
  * `options` is NULL or a live handle no other thread uses.
  */
 imagemint_status imagemint_options_set_mask_refine_edges(struct imagemint_options *options,
-                                                         bool refine_edges);
+                                                         int refine_edges);
 
 /**
  * Loads the ONNX model at `path` (loading and optimising takes about a second). `spec`
@@ -446,7 +452,8 @@ imagemint_status imagemint_process(const uint8_t *data,
  * the other decode settings do not (there is no file). Otherwise as `imagemint_process`.
  *
  * # Safety
- * `pixels` is valid for reading `stride * (height - 1) + width * channels` bytes;
+ * `pixels` is valid for reading `stride * (height - 1) + width * channels` bytes, a
+ * `stride` of 0 counting as `width * channels`;
  * `options` and `model` are NULL or live handles; `out` is NULL or writable.
  */
 imagemint_status imagemint_process_pixels(const uint8_t *pixels,

@@ -9,6 +9,8 @@
 //!   the library and freed only by their own `_free` function; `_free(NULL)` does
 //!   nothing. Memory a handle hands out (a result's bytes, its report) lives as long as
 //!   the handle.
+//! - Yes/no arguments are `int`s, 0 for no and anything else for yes: a `bool` would
+//!   be undefined behaviour for a binding that passes a 4-byte `BOOL` or -1.
 //! - Null pointers where a value is required give `IMAGEMINT_NULL_ARGUMENT`, never a
 //!   crash; a panic inside the library becomes `IMAGEMINT_PANIC`, never an abort.
 //! - Threads: an `imagemint_options` or `imagemint_mask_model` may be read by several
@@ -27,7 +29,7 @@ use std::sync::Arc;
 use imagemint_core::{
     ChromaSubsampling, Effort, Error, ErrorKind, Filter, Fit, Format, Image, MaskModel,
     MaskOptions, MaskOutput, MetadataPolicy, ModelSpec, Options, Pipeline, Preset, Rect, Resize,
-    Rgb, Rotation,
+    Rgb, Rotation, WebpOptions,
 };
 
 /// What a call did. Values are stable: new ones may be added, none will change. An
@@ -57,8 +59,9 @@ pub enum imagemint_status {
     IMAGEMINT_INVALID_UTF8 = 101,
     /// A file could not be read.
     IMAGEMINT_IO = 102,
-    /// An argument is out of its range: a length larger than memory, or a path that is
-    /// not a regular file of at most the decode limits' `maxAlloc` bytes.
+    /// An argument is out of its range: a length larger than memory, a path that is not
+    /// a regular file of at most the decode limits' `maxAlloc` bytes, or pixels of no
+    /// size, with a channel count other than 3 or 4, or a stride shorter than a row.
     IMAGEMINT_INVALID_ARGUMENT = 103,
     /// The library panicked (a bug in imagemint): the call had no effect.
     IMAGEMINT_PANIC = 200,
@@ -232,8 +235,8 @@ pub extern "C" fn imagemint_version() -> *const c_char {
 // Options
 
 /// Options for a run: core's options, changed by the setters below or read whole from
-/// their JSON form. Made by `imagemint_options_new` or `imagemint_options_from_json`,
-/// freed by `imagemint_options_free`. Threads: any number may pass the same options to
+/// their JSON form. Made by `imagemint_options_new`, `imagemint_options_from_preset` or
+/// `imagemint_options_from_json`, freed by `imagemint_options_free`. Threads: any number may pass the same options to
 /// `imagemint_process` at once, as long as none changes or frees them meanwhile.
 pub struct imagemint_options(Options);
 
@@ -312,11 +315,11 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> Failure {
     })
 }
 
-/// A quality from C: 1–100, or a negative number for "not set".
+/// A quality from C: 1–100, or a negative number for "not set". 0 and 101–255 are left
+/// to `validate`, which names the field.
 fn optional_quality(value: c_int, field: &'static str) -> Result<Option<u8>, Failure> {
     match value {
         q if q < 0 => Ok(None),
-        // Range checked by `validate`, which names the field.
         q => u8::try_from(q)
             .map(Some)
             .map_err(|_| invalid(field, format!("{q} is out of range 1..=100"))),
@@ -384,8 +387,9 @@ pub unsafe extern "C" fn imagemint_options_set_effort(
 
 /// Sets a resize to fit `width` × `height` (0 leaves that side free) with `fit`:
 /// "contain" (inside the box), "cover" (fill it, cropping) or "fill" (stretch); NULL
-/// keeps the fit there was ("contain" by default). Both 0 removes the resize. Enlarging
-/// is off unless set through JSON (`enlarge`), which this keeps.
+/// keeps the fit there was ("contain" by default). Both 0 removes the resize. The filter
+/// and whether to enlarge (`imagemint_options_set_resize_filter`, `_enlarge`, or JSON)
+/// stay as they were.
 ///
 /// # Safety
 /// `options` is NULL or a live handle no other thread uses; `fit` is NULL or a
@@ -490,19 +494,19 @@ pub unsafe extern "C" fn imagemint_options_set_limits(
     }
 }
 
-/// Whether the EXIF orientation is applied on decoding (default: true).
+/// Whether the EXIF orientation is applied on decoding (default: yes).
 ///
 /// # Safety
 /// `options` is NULL or a live handle no other thread uses.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn imagemint_options_set_auto_orient(
     options: *mut imagemint_options,
-    auto_orient: bool,
+    auto_orient: c_int,
 ) -> imagemint_status {
     // SAFETY: forwarded from the caller.
     unsafe {
         change(options, |o| {
-            o.decode.auto_orient = auto_orient;
+            o.decode.auto_orient = auto_orient != 0;
             Ok(())
         })
     }
@@ -561,14 +565,14 @@ pub unsafe extern "C" fn imagemint_options_set_rotate(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn imagemint_options_set_flip(
     options: *mut imagemint_options,
-    horizontal: bool,
-    vertical: bool,
+    horizontal: c_int,
+    vertical: c_int,
 ) -> imagemint_status {
     // SAFETY: forwarded from the caller.
     unsafe {
         change(options, |o| {
-            o.transform.flip_horizontal = horizontal;
-            o.transform.flip_vertical = vertical;
+            o.transform.flip_horizontal = horizontal != 0;
+            o.transform.flip_vertical = vertical != 0;
             Ok(())
         })
     }
@@ -595,7 +599,7 @@ pub unsafe extern "C" fn imagemint_options_set_resize_filter(
     }
 }
 
-/// Whether the resize may make the image larger than it is (default: false, an image
+/// Whether the resize may make the image larger than it is (default: no, an image
 /// that already fits is left as it is). Needs a resize (`imagemint_options_set_resize`)
 /// first.
 ///
@@ -604,12 +608,12 @@ pub unsafe extern "C" fn imagemint_options_set_resize_filter(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn imagemint_options_set_resize_enlarge(
     options: *mut imagemint_options,
-    enlarge: bool,
+    enlarge: c_int,
 ) -> imagemint_status {
     // SAFETY: forwarded from the caller.
     unsafe {
         change(options, |o| {
-            resize_of(o)?.enlarge = enlarge;
+            resize_of(o)?.enlarge = enlarge != 0;
             Ok(())
         })
     }
@@ -644,7 +648,7 @@ pub unsafe extern "C" fn imagemint_options_set_background(
     }
 }
 
-/// JPEG only: progressive scans (default: true) and chroma subsampling, "4:2:0" (the
+/// JPEG only: progressive scans (default: yes) and chroma subsampling, "4:2:0" (the
 /// default) or "4:4:4" (for text and saturated edges); NULL keeps the subsampling there
 /// was.
 ///
@@ -654,13 +658,13 @@ pub unsafe extern "C" fn imagemint_options_set_background(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn imagemint_options_set_jpeg(
     options: *mut imagemint_options,
-    progressive: bool,
+    progressive: c_int,
     chroma_subsampling: *const c_char,
 ) -> imagemint_status {
     // SAFETY: forwarded from the caller.
     unsafe {
         change(options, |o| {
-            o.encode.jpeg.progressive = progressive;
+            o.encode.jpeg.progressive = progressive != 0;
             if !chroma_subsampling.is_null() {
                 let field = "encode.jpeg.chromaSubsampling";
                 o.encode.jpeg.chroma_subsampling = parse::<ChromaSubsampling>(
@@ -673,24 +677,24 @@ pub unsafe extern "C" fn imagemint_options_set_jpeg(
     }
 }
 
-/// WebP only: lossless instead of lossy (default: false), and the alpha channel's quality
-/// in lossy mode, 1–100 (default 100; a negative value keeps it as it is).
+/// WebP only: lossless instead of lossy (default: no), and the alpha channel's quality in
+/// lossy mode, 1–100; a negative value means the default, 100.
 ///
 /// # Safety
 /// `options` is NULL or a live handle no other thread uses.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn imagemint_options_set_webp(
     options: *mut imagemint_options,
-    lossless: bool,
+    lossless: c_int,
     alpha_quality: c_int,
 ) -> imagemint_status {
     // SAFETY: forwarded from the caller.
     unsafe {
         change(options, |o| {
-            o.encode.webp.lossless = lossless;
-            if let Some(q) = optional_quality(alpha_quality, "encode.webp.alphaQuality")? {
-                o.encode.webp.alpha_quality = q;
-            }
+            o.encode.webp.lossless = lossless != 0;
+            o.encode.webp.alpha_quality =
+                optional_quality(alpha_quality, "encode.webp.alphaQuality")?
+                    .unwrap_or(WebpOptions::default().alpha_quality);
             Ok(())
         })
     }
@@ -718,8 +722,9 @@ pub unsafe extern "C" fn imagemint_options_set_avif(
 
 /// Turns the mask stage (background removal) on with `output` "cutout" (the subject on
 /// transparency; JPEG flattens it onto the background colour) or "maskOnly" (the mask
-/// as a greyscale image), or off with NULL. The other mask settings stay. The stage
-/// needs a model at `imagemint_process`; passing one turns the stage on anyway.
+/// as a greyscale image), keeping the other mask settings; or off with NULL, which
+/// forgets them. The stage needs a model at `imagemint_process`; passing one turns the
+/// stage on anyway.
 ///
 /// # Safety
 /// `options` is NULL or a live handle no other thread uses; `output` is NULL or a
@@ -794,29 +799,29 @@ pub unsafe extern "C" fn imagemint_options_set_mask_blur(
 }
 
 /// Turns the mask stage on; crops the result to the subject's bounding box (default:
-/// false) with `padding` pixels of margin.
+/// no) with `padding` pixels of margin.
 ///
 /// # Safety
 /// `options` is NULL or a live handle no other thread uses.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn imagemint_options_set_mask_crop(
     options: *mut imagemint_options,
-    crop_to_subject: bool,
+    crop_to_subject: c_int,
     padding: u32,
 ) -> imagemint_status {
     // SAFETY: forwarded from the caller.
     unsafe {
         change(options, |o| {
             let mask = mask_of(o);
-            mask.crop_to_subject = crop_to_subject;
+            mask.crop_to_subject = crop_to_subject != 0;
             mask.padding = padding;
             Ok(())
         })
     }
 }
 
-/// Turns the mask stage on; makes the mask hard: coverage at or above `threshold`
-/// (0–1] is subject, the rest background. 0 or less keeps the model's soft alpha (the
+/// Turns the mask stage on; makes the mask hard: coverage at or above `threshold`, in
+/// (0, 1], is subject, the rest background. 0 or less keeps the model's soft alpha (the
 /// default).
 ///
 /// # Safety
@@ -839,19 +844,19 @@ pub unsafe extern "C" fn imagemint_options_set_mask_threshold(
 
 /// Turns the mask stage on; refines the mask's outline on the full-resolution photo's
 /// colours (a guided filter; helps photos much larger than the model's input). Default:
-/// false.
+/// no.
 ///
 /// # Safety
 /// `options` is NULL or a live handle no other thread uses.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn imagemint_options_set_mask_refine_edges(
     options: *mut imagemint_options,
-    refine_edges: bool,
+    refine_edges: c_int,
 ) -> imagemint_status {
     // SAFETY: forwarded from the caller.
     unsafe {
         change(options, |o| {
-            mask_of(o).refine_edges = refine_edges;
+            mask_of(o).refine_edges = refine_edges != 0;
             Ok(())
         })
     }
@@ -914,7 +919,8 @@ pub unsafe extern "C" fn imagemint_mask_model_free(model: *mut imagemint_mask_mo
 // ---------------------------------------------------------------------------------------
 // Running
 
-/// The encoded file and its report, from `imagemint_process`. Freed by
+/// The encoded file and its report, from `imagemint_process`, `_process_file` or
+/// `_process_pixels`. Freed by
 /// `imagemint_result_free`. Threads: it may be read from any thread, freed from one.
 pub struct imagemint_result {
     data: Vec<u8>,
@@ -961,7 +967,8 @@ pub unsafe extern "C" fn imagemint_process(
 /// the other decode settings do not (there is no file). Otherwise as `imagemint_process`.
 ///
 /// # Safety
-/// `pixels` is valid for reading `stride * (height - 1) + width * channels` bytes;
+/// `pixels` is valid for reading `stride * (height - 1) + width * channels` bytes, a
+/// `stride` of 0 counting as `width * channels`;
 /// `options` and `model` are NULL or live handles; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)] // C has no tuples; these are the image's shape.
@@ -992,7 +999,8 @@ pub unsafe extern "C" fn imagemint_process_pixels(
         // double them. (`process_image` checks them again, as it must for Rust callers.)
         let limits = &pipeline.options().decode.limits;
         limits.check(width, height, u64::from(channels))?;
-        let row = width as usize * channels as usize;
+        let row = usize::try_from(u64::from(width) * u64::from(channels))
+            .map_err(|_| argument(format!("a row of {width} pixels is more than memory")))?;
         let stride = if stride == 0 { row } else { stride };
         if stride < row {
             return Err(argument(format!(
@@ -1005,11 +1013,12 @@ pub unsafe extern "C" fn imagemint_process_pixels(
             .ok_or_else(|| argument(format!("{height} rows of {stride} bytes overflow")))?;
         // SAFETY: forwarded from the caller, who promises `len` readable bytes.
         let source = unsafe { bytes(pixels, len, "pixels") }?;
-        // Within the limits checked above, and an allocation failure is an error.
+        // `row * height` <= `len`, so it cannot overflow, and neither can the slicing
+        // below run past `source`. An allocation failure is an error, not an abort.
         let mut packed = Vec::new();
         packed
             .try_reserve_exact(row * height as usize)
-            .map_err(|e| Failure(IMAGEMINT_LIMITS_EXCEEDED, format!("{width}×{height}: {e}")))?;
+            .map_err(|e| argument(format!("{width}×{height} pixels: {e}")))?;
         for y in 0..height as usize {
             packed.extend_from_slice(&source[y * stride..][..row]);
         }

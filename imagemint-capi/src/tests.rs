@@ -496,10 +496,10 @@ fn the_setters_reach_every_option() {
             5_000_000,
             100 << 20,
         ));
-        ok(imagemint_options_set_auto_orient(options, false));
+        ok(imagemint_options_set_auto_orient(options, 0));
         ok(imagemint_options_set_crop(options, 1, 2, 30, 40));
         ok(imagemint_options_set_rotate(options, 270));
-        ok(imagemint_options_set_flip(options, true, true));
+        ok(imagemint_options_set_flip(options, 1, 2));
         ok(imagemint_options_set_resize(
             options,
             20,
@@ -510,22 +510,18 @@ fn the_setters_reach_every_option() {
             options,
             c("nearest").as_ptr(),
         ));
-        ok(imagemint_options_set_resize_enlarge(options, true));
+        ok(imagemint_options_set_resize_enlarge(options, 1));
         ok(imagemint_options_set_mask(options, c("maskOnly").as_ptr()));
-        ok(imagemint_options_set_mask_crop(options, true, 8));
+        ok(imagemint_options_set_mask_crop(options, -1, 8));
         ok(imagemint_options_set_mask_threshold(options, 0.5));
-        ok(imagemint_options_set_mask_refine_edges(options, true));
+        ok(imagemint_options_set_mask_refine_edges(options, 1));
         ok(imagemint_options_set_format(options, c("jpeg").as_ptr()));
         ok(imagemint_options_set_quality(options, 55));
         ok(imagemint_options_set_effort(options, 9));
         ok(imagemint_options_set_metadata(options, c("keep").as_ptr()));
         ok(imagemint_options_set_background(options, 1, 2, 3));
-        ok(imagemint_options_set_jpeg(
-            options,
-            false,
-            c("4:4:4").as_ptr(),
-        ));
-        ok(imagemint_options_set_webp(options, true, 50));
+        ok(imagemint_options_set_jpeg(options, 0, c("4:4:4").as_ptr()));
+        ok(imagemint_options_set_webp(options, 1, 50));
         ok(imagemint_options_set_avif(options, 40));
         let set = (*options).0.clone();
         imagemint_options_free(options);
@@ -574,7 +570,7 @@ fn the_new_setters_refuse_bad_values_and_take_defaults_back() {
             "imagemint_options_set_resize first",
         );
         refused(
-            imagemint_options_set_resize_enlarge(options, true),
+            imagemint_options_set_resize_enlarge(options, 1),
             "transform.resize",
         );
         refused(
@@ -594,7 +590,7 @@ fn the_new_setters_refuse_bad_values_and_take_defaults_back() {
             "mask.threshold",
         );
         refused(
-            imagemint_options_set_webp(options, false, 0),
+            imagemint_options_set_webp(options, 0, 0),
             "encode.webp.alphaQuality",
         );
         refused(
@@ -602,7 +598,7 @@ fn the_new_setters_refuse_bad_values_and_take_defaults_back() {
             "encode.avif.alphaQuality",
         );
         refused(
-            imagemint_options_set_jpeg(options, true, c("4:1:1").as_ptr()),
+            imagemint_options_set_jpeg(options, 1, c("4:1:1").as_ptr()),
             "encode.jpeg.chromaSubsampling",
         );
         assert_eq!(
@@ -640,6 +636,17 @@ fn the_new_setters_refuse_bad_values_and_take_defaults_back() {
             None,
             "0 is soft alpha"
         );
+        let status = imagemint_options_set_mask_background(options, 0, 128, 255);
+        assert_eq!(status, IMAGEMINT_OK);
+        let blue = Rgb {
+            r: 0,
+            g: 128,
+            b: 255,
+        };
+        assert_eq!(
+            (*options).0.mask.as_ref().unwrap().output,
+            MaskOutput::Background(blue)
+        );
         assert_eq!(imagemint_options_set_mask_blur(options, 12), IMAGEMINT_OK);
         assert_eq!(
             (*options).0.mask.as_ref().unwrap().output,
@@ -647,12 +654,12 @@ fn the_new_setters_refuse_bad_values_and_take_defaults_back() {
         );
         assert_eq!(imagemint_options_set_mask(options, null()), IMAGEMINT_OK);
         assert_eq!((*options).0.mask, None);
-        assert_eq!(imagemint_options_set_webp(options, false, 80), IMAGEMINT_OK);
-        assert_eq!(imagemint_options_set_webp(options, true, -1), IMAGEMINT_OK);
+        assert_eq!(imagemint_options_set_webp(options, 0, 80), IMAGEMINT_OK);
+        assert_eq!(imagemint_options_set_webp(options, 1, -1), IMAGEMINT_OK);
         assert_eq!(
             (*options).0.encode.webp.alpha_quality,
-            80,
-            "negative keeps it"
+            100,
+            "negative is the default"
         );
         assert_eq!(imagemint_options_set_avif(options, 30), IMAGEMINT_OK);
         assert_eq!(imagemint_options_set_avif(options, -1), IMAGEMINT_OK);
@@ -716,46 +723,54 @@ fn process_pixels(
 fn pixels_with_padded_rows_come_out_as_they_went_in() {
     let photo = imagemint_core::decode(&fixture("chelsea.png"), &Default::default()).unwrap();
     let (width, height) = (photo.width(), photo.height());
+    let options = imagemint_options_new();
+    // SAFETY: a live handle and a NUL-terminated string.
+    unsafe { imagemint_options_set_format(options, c("png").as_ptr()) };
     for (channels, pixels) in [(3u32, photo.to_rgb8()), (4, photo.to_rgba8())] {
-        // Rows padded to a multiple of 64 bytes with junk, as many graphics APIs keep them.
+        let encode = |pixels: &[u8], stride| {
+            let result =
+                process_pixels(pixels, (width, height, stride, channels), options).unwrap();
+            // SAFETY: a live result, then given up.
+            unsafe {
+                let mut len = 0;
+                let data = imagemint_result_data(result, &mut len);
+                let report = CStr::from_ptr(imagemint_result_report_json(result));
+                let report = report.to_str().unwrap();
+                assert!(report.contains(r#""inputFormat":null"#), "{report}");
+                let png = std::slice::from_raw_parts(data, len).to_vec();
+                imagemint_result_free(result);
+                png
+            }
+        };
+        // Rows padded to a multiple of 64 bytes with junk, as many graphics APIs keep them;
+        // exactly as long as the call may read (the last row has no padding).
         let row = width as usize * channels as usize;
         let stride = row.div_ceil(64) * 64;
-        let mut padded = vec![0xa5u8; stride * height as usize];
+        let mut padded = vec![0xa5u8; stride * (height as usize - 1) + row];
         for (y, source) in pixels.chunks_exact(row).enumerate() {
             padded[y * stride..][..row].copy_from_slice(source);
         }
-        let options = imagemint_options_new();
-        // SAFETY: a live handle and a NUL-terminated string.
-        unsafe { imagemint_options_set_format(options, c("png").as_ptr()) };
-        let result = process_pixels(&padded, (width, height, stride, channels), options).unwrap();
-        // SAFETY: live handles, then given up.
-        let png = unsafe {
-            let mut len = 0;
-            let data = imagemint_result_data(result, &mut len);
-            let report = CStr::from_ptr(imagemint_result_report_json(result))
-                .to_str()
-                .unwrap();
-            assert!(report.contains(r#""inputFormat":null"#), "{report}");
-            let png = std::slice::from_raw_parts(data, len).to_vec();
-            imagemint_result_free(result);
-            imagemint_options_free(options);
-            png
-        };
+        let png = encode(&padded, stride);
         let back = imagemint_core::decode(&png, &Default::default()).unwrap();
         match channels {
             3 => assert_eq!(back.to_rgb8(), pixels),
             _ => assert_eq!(back.to_rgba8(), pixels),
         }
-        // Packed rows (stride 0) give the same file.
-        let packed = process_pixels(&pixels, (width, height, 0, channels), null()).unwrap();
-        // SAFETY: a live result, then given up.
-        unsafe { imagemint_result_free(packed) };
+        assert_eq!(
+            encode(&pixels, 0),
+            png,
+            "packed rows (stride 0), the same file"
+        );
     }
+    // SAFETY: a live handle, given up.
+    unsafe { imagemint_options_free(options) };
 }
 
 #[test]
 fn bad_pixel_arguments_are_refused_before_reading() {
-    let pixels = vec![0u8; 64 * 64 * 4];
+    // Long enough for every shape below, so that no refusal depends on the order of the
+    // checks.
+    let pixels = vec![0u8; 70_000 * 4];
     for (shape, status, says) in [
         ((64, 64, 0, 2), IMAGEMINT_INVALID_ARGUMENT, "channels"),
         ((0, 64, 0, 4), IMAGEMINT_INVALID_ARGUMENT, "0×64"),
@@ -775,7 +790,7 @@ fn bad_pixel_arguments_are_refused_before_reading() {
     // SAFETY: NULL pixels must be refused.
     let status = unsafe { imagemint_process_pixels(null(), 8, 8, 0, 3, null(), null(), &mut out) };
     assert_eq!(status, IMAGEMINT_NULL_ARGUMENT);
-    // The limits of the options given, before any copy.
+    // The limits of the options given.
     let options = imagemint_options_new();
     // SAFETY: a live handle.
     unsafe { imagemint_options_set_limits(options, 0, 0, 1000, 0) };

@@ -302,18 +302,24 @@ impl<'py> Input<'py> {
         )))
     }
 
-    /// Runs `pipeline` on it, with the GIL released.
-    fn run(self, py: Python<'py>, pipeline: &Pipeline) -> PyResult<Output> {
+    /// Runs `file` on the bytes of an encoded image, or `pixels` on an image, with the GIL
+    /// released.
+    fn run<T: Send>(
+        self,
+        py: Python<'py>,
+        file: impl Fn(&[u8]) -> imagemint_core::Result<T> + Send + Sync,
+        pixels: impl FnOnce(CoreImage) -> imagemint_core::Result<T> + Send,
+    ) -> PyResult<T> {
         let result = match self {
             Input::Bytes(bytes) => {
                 let bytes = bytes.as_bytes();
-                py.detach(|| pipeline.process(bytes))
+                py.detach(|| file(bytes))
             }
-            Input::Owned(bytes) => py.detach(|| pipeline.process(&bytes)),
-            Input::Pixels(image) => py.detach(|| pipeline.process_image(image)),
+            Input::Owned(bytes) => py.detach(|| file(&bytes)),
+            Input::Pixels(image) => py.detach(|| pixels(image)),
             Input::Path(path) => {
                 let bytes = py.detach(|| std::fs::read(&path))?;
-                py.detach(|| pipeline.process(&bytes))
+                py.detach(|| file(&bytes))
             }
         };
         result.map_err(error_to_py)
@@ -415,7 +421,11 @@ fn process(
     let input = Input::extract(data)?;
     let options = build_options(options.map(|o| &o.0), kwargs, "process")?;
     let pipeline = with_model(options, model)?;
-    let out = input.run(py, &pipeline)?;
+    let out = input.run(
+        py,
+        |bytes| pipeline.process(bytes),
+        |image| pipeline.process_image(image),
+    )?;
     ProcessResult::new(py, out)
 }
 
@@ -461,19 +471,8 @@ fn decode(
             "decode() takes decode options only (limits, max_width, auto_orient, …)",
         ));
     }
-    let image = match Input::extract(data)? {
-        Input::Bytes(bytes) => {
-            let bytes = bytes.as_bytes();
-            py.detach(|| imagemint_core::decode(bytes, &options.decode))
-        }
-        Input::Owned(bytes) => py.detach(|| imagemint_core::decode(&bytes, &options.decode)),
-        Input::Path(path) => {
-            let bytes = py.detach(|| std::fs::read(&path))?;
-            py.detach(|| imagemint_core::decode(&bytes, &options.decode))
-        }
-        Input::Pixels(image) => Ok(image),
-    };
-    image.map(Image).map_err(error_to_py)
+    let decode = |bytes: &[u8]| imagemint_core::decode(bytes, &options.decode);
+    Input::extract(data)?.run(py, decode, Ok).map(Image)
 }
 
 /// Every keyword `process` and `Options` take, with the place in the nested options it

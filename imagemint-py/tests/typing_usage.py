@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 import imagemint
 
@@ -13,7 +14,7 @@ def main(photo: Path) -> int:
     saved: int = out.report["input_bytes"] - out.report["output_bytes"]
     options = imagemint.Options(encode={"format": "avif", "quality": 50}, max_pixels=50_000_000)
     again = imagemint.process(out.data, options.replace(effort=3))
-    pixels: np.ndarray = imagemint.decode(again.data).to_numpy()
+    pixels: npt.NDArray[np.uint8] = imagemint.decode(again.data).to_numpy()
     model = imagemint.MaskModel.load("u2netp.onnx", "u2netp")
     cut = imagemint.process(pixels, model=model, format="png", mask={"output": {"background": "#00ff00"}})
     try:

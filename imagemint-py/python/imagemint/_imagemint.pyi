@@ -31,7 +31,7 @@ class _PillowImage(Protocol):
     def size(self) -> Tuple[int, int]: ...
     def tobytes(self) -> bytes: ...
 
-Data = Union[bytes, bytearray, memoryview, str, os.PathLike[str], "Image", numpy.ndarray, _PillowImage]
+Data = Union[bytes, bytearray, memoryview, str, os.PathLike[str], "Image", numpy.typing.NDArray[numpy.uint8], _PillowImage]
 
 # Core's option sections as nested dicts. Parts that are also flat keywords of
 # `process` are split out as private bases, so `OptionKeywords` can inherit them.
