@@ -102,8 +102,9 @@ typedef struct imagemint_mask_model imagemint_mask_model;
 /**
  * Options for a run: core's options, changed by the setters below or read whole from
  * their JSON form. Made by `imagemint_options_new`, `imagemint_options_from_preset` or
- * `imagemint_options_from_json`, freed by `imagemint_options_free`. Threads: any number may pass the same options to
- * `imagemint_process` at once, as long as none changes or frees them meanwhile.
+ * `imagemint_options_from_json`, freed by `imagemint_options_free`. Threads: any number
+ * may pass the same options to `imagemint_process` at once, as long as none changes or
+ * frees them meanwhile.
  */
 typedef struct imagemint_options imagemint_options;
 

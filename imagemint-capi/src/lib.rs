@@ -236,8 +236,9 @@ pub extern "C" fn imagemint_version() -> *const c_char {
 
 /// Options for a run: core's options, changed by the setters below or read whole from
 /// their JSON form. Made by `imagemint_options_new`, `imagemint_options_from_preset` or
-/// `imagemint_options_from_json`, freed by `imagemint_options_free`. Threads: any number may pass the same options to
-/// `imagemint_process` at once, as long as none changes or frees them meanwhile.
+/// `imagemint_options_from_json`, freed by `imagemint_options_free`. Threads: any number
+/// may pass the same options to `imagemint_process` at once, as long as none changes or
+/// frees them meanwhile.
 pub struct imagemint_options(Options);
 
 /// New options with the defaults (keep the input's format, codec-default quality).
