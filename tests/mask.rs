@@ -157,8 +157,9 @@ fn u2net_specs_match_onnx_runtime() {
 fn cutout_end_to_end_keeps_the_subject_and_drops_the_background() {
     let mut options = Options::default();
     options.encode.format = Format::Png;
-    options.mask = Some(MaskOptions::default());
+    // No mask options: a model turns the stage on, with the defaults (a cutout).
     let pipeline = Pipeline::new(options).unwrap().with_model(model());
+    assert_eq!(pipeline.options().mask, Some(MaskOptions::default()));
     let out = pipeline.process(&fixture("astronaut.png")).unwrap();
     assert!(out.report.timings.mask_ms > 0.0);
     let rgba = decode_independently(&out.data).to_rgba8();

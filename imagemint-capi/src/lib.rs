@@ -1060,7 +1060,7 @@ unsafe fn pipeline(
     options: *const imagemint_options,
     model: *const imagemint_mask_model,
 ) -> Result<Pipeline, Failure> {
-    let mut options = match options.is_null() {
+    let options = match options.is_null() {
         true => Options::default(),
         // SAFETY: forwarded from the caller.
         false => unsafe { handle(options, "options") }?.0.clone(),
@@ -1075,7 +1075,6 @@ unsafe fn pipeline(
     }
     // SAFETY: forwarded from the caller.
     let model = Arc::clone(&unsafe { handle(model, "model") }?.0);
-    mask_of(&mut options);
     Ok(Pipeline::new(options)?.with_model(model))
 }
 

@@ -180,9 +180,11 @@ impl Pipeline {
         })
     }
 
-    /// Uses `model` for the mask stage.
+    /// Uses `model` for the mask stage, turning the stage on with the default
+    /// [`MaskOptions`] (a cutout) if the options have none: a model is given to be used.
     #[cfg(feature = "mask")]
     pub fn with_model(mut self, model: std::sync::Arc<MaskModel>) -> Self {
+        self.options.mask.get_or_insert_with(MaskOptions::default);
         self.model = Some(model);
         self
     }

@@ -431,7 +431,7 @@ fn process(
 
 /// A pipeline with `model` for the mask stage (a cutout unless the options say otherwise).
 fn with_model(
-    mut options: imagemint_core::Options,
+    options: imagemint_core::Options,
     model: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Pipeline> {
     let Some(model) = model.filter(|m| !m.is_none()) else {
@@ -447,7 +447,6 @@ fn with_model(
     let model = model
         .cast::<mask::MaskModel>()
         .map_err(|_| PyTypeError::new_err("model must be an imagemint.MaskModel"))?;
-    options.mask.get_or_insert_with(Default::default);
     Ok(Pipeline::new(options)
         .map_err(error_to_py)?
         .with_model(model.get().shared()))

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use imagemint_core::{MaskOptions, ModelSpec, Options, Pipeline};
+use imagemint_core::{ModelSpec, Options, Pipeline};
 use wasm_bindgen::prelude::*;
 
 use crate::{
@@ -46,8 +46,7 @@ impl MaskModel {
         options: Option<JsOptions>,
     ) -> Result<JsProcessResult, JsValue> {
         let input = bytes_from_js(input)?;
-        let mut options: Options = from_js(options.map(JsValue::from))?;
-        options.mask.get_or_insert_with(MaskOptions::default);
+        let options: Options = from_js(options.map(JsValue::from))?;
         let pipeline = Pipeline::new(options)
             .map_err(|e| to_js(&e))?
             .with_model(Arc::clone(&self.0));
