@@ -28,9 +28,10 @@ fi
 [ -x node_modules/.bin/wasm-opt ] || npm ci --silent --no-audit --no-fund
 [ "${1:-}" = --prerequisites-only ] && exit 0
 
-# Two modules: `imagemint` (the codecs) and `imagemint/mask` (everything plus tract for
-# background removal, 3.4× larger gzipped), so a page that only compresses does not
-# download a neural-network runtime.
+# Three modules, so a page downloads only what it uses: `imagemint` (JPEG, PNG and WebP
+# in and out: the formats every browser shows), `imagemint/all` (also AVIF output and
+# GIF, BMP and TIFF input; rav1e alone is a third of its code) and `imagemint/mask`
+# (everything plus tract for background removal, 3.4× larger than `all` gzipped).
 rm -rf pkg
 build() { # features out-name
   cargo build --locked -p imagemint-wasm --target wasm32-unknown-unknown --profile wasm \
@@ -45,13 +46,18 @@ build() { # features out-name
   fi
 }
 size() { echo "$(stat -c %s "$1") bytes, $(gzip -9c "$1" | wc -c) gzipped"; }
-build "" imagemint
-echo "imagemint_bg.wasm before wasm-opt: $(size pkg/imagemint_bg.wasm)"
 # On the mask module wasm-opt saved 0.1% gzipped (6% raw), took 4.5 minutes, and
-# inference ran no faster (benches/README.md), so only the codecs' module goes through it.
-node_modules/.bin/wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-sign-ext \
-  --enable-nontrapping-float-to-int --enable-mutable-globals --enable-reference-types \
-  pkg/imagemint_bg.wasm -o pkg/imagemint_bg.wasm
+# inference ran no faster (benches/README.md), so only the codecs' modules go through it.
+wasm_opt() {
+  echo "$1 before wasm-opt: $(size "$1")"
+  node_modules/.bin/wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-sign-ext \
+    --enable-nontrapping-float-to-int --enable-mutable-globals --enable-reference-types \
+    "$1" -o "$1"
+}
+build "" imagemint
+wasm_opt pkg/imagemint_bg.wasm
+build all-formats imagemint_all
+wasm_opt pkg/imagemint_all_bg.wasm
 build mask imagemint_mask
 
 cp js/*.js js/*.d.ts README.md pkg/

@@ -3,21 +3,36 @@
 // load); the page matches each answer to its job by id.
 import { init, process, ImageMintError } from "../../imagemint-wasm/pkg/index.js";
 
-// Background removal's larger module (tract) loads only when a job first needs it.
+// The larger modules load only when a job first needs them: `imagemint/all` for AVIF
+// output and GIF, BMP or TIFF input, `imagemint/mask` (tract) for background removal.
+let allFormats;
 let masking;
 let modelFile; // { bytes, spec }: the model the page picked, loaded on first use
 let model;
 
 async function convert(bytes, options) {
-  if (!options.mask) {
-    await init(); // loads once; retried by the next job if it failed (e.g. offline)
-    return process(bytes, options);
-  }
+  if (!options.mask) return encode(bytes, options);
   if (!modelFile) throw new ImageMintError("model", "pick a model file (.onnx) first");
   masking ??= await import("../../imagemint-wasm/pkg/mask.js");
   await masking.init();
   model ??= masking.MaskModel.fromBytes(modelFile.bytes, modelFile.spec);
   return model.process(bytes, options);
+}
+
+async function encode(bytes, options) {
+  if (!allFormats) {
+    await init(); // loads once; retried by the next job if it failed (e.g. offline)
+    try {
+      return process(bytes, options);
+    } catch (error) {
+      // The job needs a format `imagemint` leaves out: from now on every job goes to
+      // `imagemint/all`, which has them all.
+      if (!(error instanceof ImageMintError && error.kind === "formatNotBuilt")) throw error;
+    }
+    allFormats = await import("../../imagemint-wasm/pkg/all.js");
+  }
+  await allFormats.init();
+  return allFormats.process(bytes, options);
 }
 
 self.onmessage = async ({ data: message }) => {

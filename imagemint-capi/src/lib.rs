@@ -89,7 +89,10 @@ impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         // No wildcard: a new kind of error in core must get its status here.
         let status = match error.kind() {
-            ErrorKind::UnsupportedFormat => IMAGEMINT_UNSUPPORTED_FORMAT,
+            // The library builds every format in, so `FormatNotBuilt` cannot happen here.
+            ErrorKind::UnsupportedFormat | ErrorKind::FormatNotBuilt => {
+                IMAGEMINT_UNSUPPORTED_FORMAT
+            }
             ErrorKind::Decode => IMAGEMINT_DECODE,
             ErrorKind::LimitsExceeded => IMAGEMINT_LIMITS_EXCEEDED,
             ErrorKind::InvalidOptions => IMAGEMINT_INVALID_OPTIONS,

@@ -5,7 +5,7 @@ use std::io::Cursor;
 
 use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, metadata::Orientation};
 
-#[cfg(not(target_family = "wasm"))]
+#[cfg(all(feature = "avif", not(target_family = "wasm")))]
 use crate::avif;
 use crate::{DecodeOptions, Error, Image, ImageFormat, Limits, Metadata, Result, exif};
 
@@ -47,19 +47,15 @@ pub fn decode(input: &[u8], options: &DecodeOptions) -> Result<Image> {
     let format = sniff(input).ok_or_else(|| Error::UnsupportedFormat {
         what: describe_unknown(input),
     })?;
+    check_built(format)?;
     let limits = &options.limits;
     let decoded = match image_rs_format(format) {
         Some(image_format) => decode_with_image(input, format, image_format, limits)?,
-        #[cfg(not(target_family = "wasm"))]
+        #[cfg(all(feature = "avif", not(target_family = "wasm")))]
         None => avif::decode(input, limits)?,
-        #[cfg(target_family = "wasm")]
-        None => {
-            return Err(Error::UnsupportedFormat {
-                what: "AVIF decoding in the WebAssembly build (its AV1 decoder, rav1d, \
-                       does not build for wasm32)"
-                    .into(),
-            });
-        }
+        // `check_built` has refused AVIF input already.
+        #[cfg(not(all(feature = "avif", not(target_family = "wasm"))))]
+        None => return Err(Error::not_built("reading", format, "avif")),
     };
     let Decoded {
         mut pixels,
@@ -86,6 +82,31 @@ pub fn decode(input: &[u8], options: &DecodeOptions) -> Result<Image> {
         other => other,
     };
     Ok(Image::new(pixels, metadata, format, limits.clone()))
+}
+
+/// Refuses `format` when this build leaves its decoder out (its cargo feature is off).
+fn check_built(format: ImageFormat) -> Result<()> {
+    let (feature, built) = match format {
+        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Webp => return Ok(()),
+        // Not a feature question: no build for WebAssembly reads AVIF.
+        #[cfg(target_family = "wasm")]
+        ImageFormat::Avif => {
+            return Err(Error::UnsupportedFormat {
+                what: "AVIF decoding in the WebAssembly build (its AV1 decoder, rav1d, \
+                       does not build for wasm32)"
+                    .into(),
+            });
+        }
+        #[cfg(not(target_family = "wasm"))]
+        ImageFormat::Avif => ("avif", cfg!(feature = "avif")),
+        ImageFormat::Gif => ("gif", cfg!(feature = "gif")),
+        ImageFormat::Bmp => ("bmp", cfg!(feature = "bmp")),
+        ImageFormat::Tiff => ("tiff", cfg!(feature = "tiff")),
+    };
+    match built {
+        true => Ok(()),
+        false => Err(Error::not_built("reading", format, feature)),
+    }
 }
 
 /// What a format-specific decoder hands back.

@@ -23,6 +23,17 @@ pub enum Error {
         what: String,
     },
 
+    /// `what` (reading or writing a format imagemint handles) is left out of this build:
+    /// imagemint-core was compiled without `feature`, as the npm package's smaller module
+    /// is.
+    #[error("{what} is not built into this imagemint (its feature `{feature}` is off)")]
+    FormatNotBuilt {
+        /// What was asked for, e.g. "writing AVIF".
+        what: String,
+        /// The cargo feature of imagemint-core that builds it in.
+        feature: &'static str,
+    },
+
     /// The input looked like `format` but could not be decoded (corrupt or truncated data).
     #[error("cannot decode {} image: {source}", format.label())]
     Decode {
@@ -84,6 +95,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::UnsupportedFormat { .. } => ErrorKind::UnsupportedFormat,
+            Error::FormatNotBuilt { .. } => ErrorKind::FormatNotBuilt,
             Error::Decode { .. } => ErrorKind::Decode,
             Error::LimitsExceeded { .. } => ErrorKind::LimitsExceeded,
             Error::InvalidOptions { .. } => ErrorKind::InvalidOptions,
@@ -107,6 +119,14 @@ impl Error {
         }
     }
 
+    /// [`Error::FormatNotBuilt`] for `action` ("reading", "writing") on `format`.
+    pub(crate) fn not_built(action: &str, format: ImageFormat, feature: &'static str) -> Self {
+        Error::FormatNotBuilt {
+            what: format!("{action} {}", format.label()),
+            feature,
+        }
+    }
+
     pub(crate) fn decode(format: ImageFormat, source: impl Into<BoxError>) -> Self {
         Error::Decode {
             format,
@@ -122,6 +142,8 @@ impl Error {
 pub enum ErrorKind {
     /// [`Error::UnsupportedFormat`].
     UnsupportedFormat,
+    /// [`Error::FormatNotBuilt`].
+    FormatNotBuilt,
     /// [`Error::Decode`].
     Decode,
     /// [`Error::LimitsExceeded`].
@@ -137,12 +159,13 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// A stable camelCase name (`"unsupportedFormat"`, `"decode"`, `"limitsExceeded"`,
-    /// `"invalidOptions"`, `"model"`, `"inference"`, `"encode"`), for bindings whose
-    /// errors carry the kind as a string (JavaScript's `ImageMintError.kind`).
+    /// A stable camelCase name (`"unsupportedFormat"`, `"formatNotBuilt"`, `"decode"`,
+    /// `"limitsExceeded"`, `"invalidOptions"`, `"model"`, `"inference"`, `"encode"`), for
+    /// bindings whose errors carry the kind as a string (JavaScript's `ImageMintError.kind`).
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::UnsupportedFormat => "unsupportedFormat",
+            ErrorKind::FormatNotBuilt => "formatNotBuilt",
             ErrorKind::Decode => "decode",
             ErrorKind::LimitsExceeded => "limitsExceeded",
             ErrorKind::InvalidOptions => "invalidOptions",

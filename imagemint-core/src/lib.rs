@@ -47,7 +47,7 @@ macro_rules! typescript_decl {
 }
 pub(crate) use typescript_decl;
 
-#[cfg(not(target_family = "wasm"))]
+#[cfg(all(feature = "avif", not(target_family = "wasm")))]
 mod avif;
 mod decode;
 mod encode;

@@ -22,7 +22,8 @@ pub(crate) fn to_py_keeping_position(error: Error) -> PyErr {
 fn exception(error: Error, keep_position: bool) -> PyErr {
     // No wildcard: a new kind in core must get its class here.
     let class = match error.kind() {
-        ErrorKind::UnsupportedFormat => "UnsupportedFormatError",
+        // The wheel builds every format in, so `FormatNotBuilt` cannot happen here.
+        ErrorKind::UnsupportedFormat | ErrorKind::FormatNotBuilt => "UnsupportedFormatError",
         ErrorKind::Decode => "DecodeError",
         ErrorKind::LimitsExceeded => "LimitsError",
         ErrorKind::InvalidOptions => "InvalidOptionsError",

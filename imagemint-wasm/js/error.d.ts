@@ -1,6 +1,8 @@
 /** Core's `Error::kind()`. */
 export type ErrorKind =
   | "unsupportedFormat"
+  /** The format is in the `imagemint/all` module, not in `imagemint`. */
+  | "formatNotBuilt"
   | "decode"
   | "limitsExceeded"
   | "invalidOptions"

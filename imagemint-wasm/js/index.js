@@ -1,4 +1,4 @@
-// `imagemint`, the package's main entry point: the codecs, without background removal.
+// `imagemint`, the package's main entry point: JPEG, PNG and WebP, without background removal.
 import initBindings from "./imagemint.js";
 import { makeInit } from "./init.js";
 

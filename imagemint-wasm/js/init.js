@@ -1,4 +1,4 @@
-// `init()` for both entry points: loads a module once, in browsers, Workers and Node.
+// `init()` for every entry point: loads a module once, in browsers, Workers and Node.
 
 /**
  * @param {(input: object) => Promise<unknown>} initBindings wasm-bindgen's default export

@@ -1,4 +1,4 @@
-// `imagemint/mask`: everything in `imagemint` plus background removal, in a larger
+// `imagemint/mask`: everything in `imagemint/all` plus background removal, in a larger
 // module of its own (tract).
 import initBindings from "./imagemint_mask.js";
 import { makeInit, readFileUrl } from "./init.js";

@@ -107,7 +107,16 @@ pub(crate) fn to_js(error: &Error) -> JsValue {
         Error::InvalidOptions { field, .. } if !field.is_empty() => Some(field.as_ref()),
         _ => None,
     };
-    ImageMintError::new(error.kind().name(), &error.to_string(), field).into()
+    let message = match error {
+        // Only the `imagemint` module leaves formats out; a JS user needs the module's
+        // name, not the cargo feature's.
+        Error::FormatNotBuilt { what, .. } => format!(
+            "{what} is not in the `imagemint` module, to keep it small: \
+             import \"imagemint/all\" for it"
+        ),
+        other => other.to_string(),
+    };
+    ImageMintError::new(error.kind().name(), &message, field).into()
 }
 
 /// Options from JS: `undefined` and `null` mean the defaults. They go through JSON
@@ -152,10 +161,11 @@ pub fn decode(input: JsBytes, options: Option<JsDecodeOptions>) -> Result<JsDeco
     })
 }
 
-/// Decodes `input` (JPEG, PNG, WebP, GIF, BMP or TIFF; AVIF only natively), applies
-/// `options` and encodes the result. Options with a `mask` stage need a model: use
-/// `MaskModel.process` from `imagemint/mask`. Throws an `ImageMintError` on bad input or
-/// options.
+/// Decodes `input`, applies `options` and encodes the result. Every module reads and
+/// writes JPEG, PNG and WebP; `imagemint/all` and `imagemint/mask` also write AVIF and
+/// read GIF, BMP and TIFF (AVIF is read only natively). Options with a `mask` stage need a
+/// model: use `MaskModel.process` from `imagemint/mask`. Throws an `ImageMintError` on
+/// bad input or options.
 #[wasm_bindgen]
 pub fn process(input: JsBytes, options: Option<JsOptions>) -> Result<JsProcessResult, JsValue> {
     let input = bytes_from_js(input)?;

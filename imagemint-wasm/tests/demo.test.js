@@ -73,12 +73,16 @@ function compareInBrowser(page, bytes, original) {
   );
 }
 
+/** The names of the `.wasm` modules the page (or its Worker) has fetched so far. */
+const modules = (requests) =>
+  requests.map((r) => new URL(r.url()).pathname).filter((p) => p.endsWith(".wasm")).map((p) => p.split("/").pop());
+
 /** Every request must go to the page's own origin and carry nothing: GET, no body. */
 function assertPrivate(requests, origin) {
   // The log covers the Worker too: its script and the module it fetched are in it.
   const paths = requests.map((r) => new URL(r.url()).pathname);
   assert.ok(paths.includes("/examples/web/worker.js"), paths.join(" "));
-  assert.ok(paths.some((p) => /^\/imagemint-wasm\/pkg\/imagemint(_mask)?_bg\.wasm$/.test(p)), paths.join(" "));
+  assert.ok(paths.some((p) => /^\/imagemint-wasm\/pkg\/imagemint(_all|_mask)?_bg\.wasm$/.test(p)), paths.join(" "));
   for (const request of requests) {
     const url = new URL(request.url());
     // blob: URLs are the page's own object URLs (previews, downloads), not network.
@@ -105,6 +109,9 @@ test("the demo converts a photo to each format in a Worker; nothing leaves the p
     // Lossy at quality 75 stays close to the photo; PNG is lossless (the difference is
     // only libjpeg-turbo's and mozjpeg's JPEG decoders rounding apart).
     assert.ok(seen.diff < (format === "png" ? 0.5 : 8), `${format}: mean difference ${seen.diff}`);
+    // The small module until AVIF is asked for; then the one with every format.
+    const expected = format === "webp" ? ["imagemint_bg.wasm"] : ["imagemint_bg.wasm", "imagemint_all_bg.wasm"];
+    assert.deepEqual(modules(requests), expected, format);
     // The photo's EXIF (with its GPS position) is dropped by default.
     const text = new TextDecoder("latin1").decode(bytes);
     assert.ok(!/Exif|EXIF|eXIf/.test(text), `${format} carries no EXIF`);
@@ -149,6 +156,12 @@ test("a broken file shows a readable error and the page keeps working", async ()
   await page.setInputFiles("#files", join(root, "tests", "fixtures", "chelsea.png"));
   await waitForResult(page, 2, "WEBP · 451×300");
   assert.equal(await page.textContent("#status"), "Done.");
+  // A file that is no image at all did not make the page fetch the larger module; a GIF
+  // does, once.
+  assert.deepEqual(modules(requests), ["imagemint_bg.wasm"]);
+  await page.setInputFiles("#files", join(root, "tests", "fixtures", "chelsea.gif"));
+  await waitForResult(page, 3, "WEBP · 451×300");
+  assert.deepEqual(modules(requests), ["imagemint_bg.wasm", "imagemint_all_bg.wasm"]);
   assert.deepEqual(problems, []);
   assertPrivate(requests, server.origin);
   await context.close();

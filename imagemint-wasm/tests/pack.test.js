@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { init, process as run } from "../pkg/index.js";
+import * as all from "../pkg/all.js";
 import * as masking from "../pkg/mask.js";
 import { fixture, modelPath, root, sameBytes } from "./helpers.js";
 import { launch, openContext, serve } from "./browser.js";
@@ -40,6 +41,7 @@ after(async () => {
 
 const options = { transform: { resize: { width: 300 } }, encode: { format: "webp", quality: 70 } };
 const maskOptions = { mask: { output: "cutout" }, encode: { format: "png" } };
+const avifOptions = { transform: { resize: { width: 300 } }, encode: { format: "avif" } };
 const sha256 = () => createHash("sha256").update(readFileSync(modelPath("u2netp.onnx"))).digest("hex");
 
 test("the packed package has only what it declares", () => {
@@ -49,29 +51,36 @@ test("the packed package has only what it declares", () => {
   assert.deepEqual(names, [...declared, "package.json"].sort());
 });
 
-test("installed by name in Node: imagemint and imagemint/mask work and type-check", () => {
+test("installed by name in Node: imagemint, imagemint/all and imagemint/mask work and type-check", () => {
   const script = `
     import { init, process } from "imagemint";
+    import { init as initAll, process as processAll } from "imagemint/all";
     import { init as initMask, loadModel } from "imagemint/mask";
     import { readFileSync } from "node:fs";
     import { pathToFileURL } from "node:url";
     await init();
+    await initAll();
     await initMask();
     const input = readFileSync("chelsea.png");
     const out = process(input, ${JSON.stringify(options)});
+    const avif = processAll(input, ${JSON.stringify(avifOptions)});
     const model = await loadModel(pathToFileURL("u2netp.onnx"), { spec: "u2netp", sha256: "${sha256()}" });
     const cut = model.process(input, ${JSON.stringify(maskOptions)});
-    console.log(JSON.stringify([Buffer.from(out.data).toString("base64"), Buffer.from(cut.data).toString("base64")]));
+    console.log(JSON.stringify([out, avif, cut].map(({ data }) => Buffer.from(data).toString("base64"))));
   `;
-  const [webp, cutout] = JSON.parse(execFileSync("node", ["--input-type=module", "-e", script], { cwd: app, encoding: "utf8" }));
+  const [webp, avif, cutout] = JSON.parse(execFileSync("node", ["--input-type=module", "-e", script], { cwd: app, encoding: "utf8" }));
   assert.ok(sameBytes(Buffer.from(webp, "base64"), run(fixture("chelsea.png"), options).data));
+  assert.ok(sameBytes(Buffer.from(avif, "base64"), all.process(fixture("chelsea.png"), avifOptions).data));
   assert.equal(Buffer.from(cutout, "base64").subarray(1, 4).toString(), "PNG");
 
   writeFileSync(
     join(app, "use.ts"),
     `import { init, process, type Options } from "imagemint";
+     import { init as initAll, process as processAll } from "imagemint/all";
      import { loadModel, type MaskOptions } from "imagemint/mask";
      await init();
+     await initAll();
+     console.log(processAll(new Uint8Array(), { encode: { format: "avif", avif: { alphaQuality: 90 } } }).format);
      const options: Options = ${JSON.stringify(options)};
      const mask: MaskOptions = { output: "cutout", refineEdges: true };
      const model = await loadModel("/u2netp.onnx", { spec: "u2netp" });
@@ -94,6 +103,7 @@ test("installed by name in Chromium: a page, a Worker, and a model cached after 
     `<!doctype html><link rel="icon" href="data:,">
      <script type="importmap">{ "imports": {
        "imagemint": "./node_modules/imagemint/index.js",
+       "imagemint/all": "./node_modules/imagemint/all.js",
        "imagemint/mask": "./node_modules/imagemint/mask.js" } }</script>
      <script type="module">
        import { init, process } from "imagemint";
@@ -106,6 +116,12 @@ test("installed by name in Chromium: a page, a Worker, and a model cached after 
          worker.onerror = (e) => reject(new Error(e.message));
          worker.postMessage(input, [input.buffer]);
        });
+       window.avif = async () => {
+         const { init, process } = await import("imagemint/all");
+         await init();
+         const input = await (await fetch("chelsea.png")).arrayBuffer(); // the first went to the Worker
+         return Array.from(process(input, ${JSON.stringify(avifOptions)}).data);
+       };
        window.cutout = async () => {
          const { init, loadModel } = await import("imagemint/mask");
          await init();
@@ -144,6 +160,8 @@ test("installed by name in Chromium: a page, a Worker, and a model cached after 
   const [onPage, inWorker] = await page.evaluate(() => [Array.from(window.onPage), Array.from(window.inWorker)]);
   assert.ok(sameBytes(Uint8Array.from(onPage), expected), "page: same bytes as in Node");
   assert.ok(sameBytes(Uint8Array.from(inWorker), expected), "Worker: same bytes as in Node");
+  const avif = Uint8Array.from(await page.evaluate(() => window.avif()));
+  assert.ok(sameBytes(avif, all.process(fixture("chelsea.png"), avifOptions).data), "imagemint/all: AVIF as in Node");
 
   const model = masking.MaskModel.fromBytes(readFileSync(modelPath("u2netp.onnx")), "u2netp");
   const expectedCutout = model.process(fixture("chelsea.png"), maskOptions).data;

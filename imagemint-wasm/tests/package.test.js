@@ -1,22 +1,26 @@
 // The built package (pkg/) in Node: every output format, the same bytes as the native
-// command, errors as ImageMintError, background removal against the native mask.
+// command, what each module leaves out, errors as ImageMintError, background removal
+// against the native mask.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { init, process as run, decode, ImageMintError } from "../pkg/index.js";
+import * as all from "../pkg/all.js";
 import * as masking from "../pkg/mask.js";
 import { fixture, magic, native, modelPath, sameBytes } from "./helpers.js";
 
 await init();
+await all.init();
 await masking.init();
 
+// `imagemint` writes JPEG, PNG and WebP; AVIF is in `imagemint/all` (see below).
 for (const format of ["jpeg", "png", "webp", "avif"]) {
   test(`chelsea.png → ${format}: decodable, same bytes as native`, () => {
     const options = { encode: { format } };
     const input = fixture("chelsea.png");
-    const out = run(input, options);
+    const out = (format === "avif" ? all.process : run)(input, options);
     assert.equal(out.format, format);
     assert.ok(magic[format](out.data), "file signature");
     assert.deepEqual([out.width, out.height], [451, 300]);
@@ -27,6 +31,8 @@ for (const format of ["jpeg", "png", "webp", "avif"]) {
 
     if (format === "avif") {
       // No AV1 decoder in the WebAssembly build (rav1d does not build for wasm32).
+      assert.throws(() => all.decode(out.data), (e) => e.kind === "unsupportedFormat" && /WebAssembly/.test(e.message));
+      // Not a question of which module: `imagemint` must not send people to another one.
       assert.throws(() => decode(out.data), (e) => e.kind === "unsupportedFormat" && /WebAssembly/.test(e.message));
     } else {
       const back = decode(out.data);
@@ -49,7 +55,7 @@ for (const [name, encode] of [
   ["logo-cutout.png", { format: "avif" }],
 ]) {
   test(`${name} → ${JSON.stringify(encode)}: same bytes as native`, () => {
-    const out = run(fixture(name), { encode });
+    const out = (encode.format === "avif" ? all.process : run)(fixture(name), { encode });
     const expected = native(name, { encode });
     assert.ok(sameBytes(out.data, expected), `${out.data.length} bytes vs native ${expected.length}`);
   });
@@ -153,8 +159,33 @@ test("a bad model or spec is an error, not a crash", () => {
   assert.equal(masking.process(fixture("chelsea.png"), { encode: { format: "png" } }).format, "png");
 });
 
-test("both entry points throw the same ImageMintError class", () => {
+test("every entry point throws the same ImageMintError class", () => {
+  assert.equal(all.ImageMintError, ImageMintError);
   assert.equal(masking.ImageMintError, ImageMintError);
+});
+
+test("`imagemint` leaves out AVIF output and GIF, BMP, TIFF input, and says where they are", () => {
+  const notBuilt = (what) => (e) => {
+    assert.ok(e instanceof ImageMintError, String(e));
+    assert.equal(e.kind, "formatNotBuilt", e.message);
+    assert.equal(e.message, `${what} is not in the \`imagemint\` module, to keep it small: import "imagemint/all" for it`);
+    return true;
+  };
+  assert.throws(() => run(fixture("chelsea.png"), { encode: { format: "avif" } }), notBuilt("writing AVIF"));
+  for (const [name, label] of [["chelsea.gif", "GIF"], ["chelsea.bmp", "BMP"], ["chelsea.tiff", "TIFF"]]) {
+    assert.throws(() => run(fixture(name)), notBuilt(`reading ${label}`));
+    assert.throws(() => decode(fixture(name)), notBuilt(`reading ${label}`));
+    // `imagemint/all` and `imagemint/mask` read them, as the native command does.
+    const options = { encode: { format: "png" } };
+    const expected = native(name, options);
+    for (const [module, entry] of [["all", all], ["mask", masking]]) {
+      const out = entry.process(fixture(name), options);
+      assert.equal(out.report.inputFormat, label.toLowerCase(), `${module}: ${name}`);
+      assert.ok(sameBytes(out.data, expected), `${module}: ${name}: ${out.data.length} bytes vs native ${expected.length}`);
+    }
+  }
+  // The module is still usable afterwards.
+  assert.equal(run(fixture("chelsea.png"), { encode: { format: "webp" } }).format, "webp");
 });
 
 test("input may be any ArrayBuffer view or an ArrayBuffer; anything else is a TypeError", () => {

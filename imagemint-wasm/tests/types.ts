@@ -2,9 +2,12 @@
 // type a real use, and reject what core would reject.
 import { init, process, decode, ImageMintError } from "../pkg/index.js";
 import type { Options, ProcessResult, Report, ErrorKind } from "../pkg/index.js";
+import * as everything from "../pkg/all.js";
 import * as masking from "../pkg/mask.js";
 
 await init();
+await everything.init();
+const avif: Uint8Array = everything.process(new Uint8Array(), { encode: { format: "avif" } }).data;
 await masking.init();
 const options: Options = {
   transform: { resize: { width: 1200, fit: "contain", filter: "lanczos3" }, rotate: 90 },
@@ -27,7 +30,7 @@ try {
 } catch (e) {
   if (e instanceof ImageMintError) {
     const kind: ErrorKind = e.kind;
-    console.log(kind, e.field, total, pixels.length);
+    console.log(kind === "formatNotBuilt", e.field, total, pixels.length, avif.length);
   }
 }
 

@@ -1,6 +1,7 @@
 //! Encode stage: pick the output format, fit the pixels to what its encoder takes, write
 //! the metadata the policy allows.
 
+#[cfg(feature = "avif")]
 mod avif_icc;
 mod jpeg;
 mod webp_mux;
@@ -15,9 +16,11 @@ use crate::{EncodeOptions, Error, Image, ImageFormat, MetadataPolicy, Result};
 /// Quality used when [`EncodeOptions::quality`] is `None`.
 const DEFAULT_JPEG_QUALITY: u8 = 75;
 const DEFAULT_WEBP_QUALITY: u8 = 75;
+#[cfg(feature = "avif")]
 const DEFAULT_AVIF_QUALITY: u8 = 60;
 const DEFAULT_PNG_LEVEL: u8 = 2;
 const DEFAULT_WEBP_METHOD: u8 = 4;
+#[cfg(feature = "avif")]
 const DEFAULT_AVIF_SPEED: u8 = 6;
 
 /// An encoded image.
@@ -44,7 +47,10 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Encoded> {
         ImageFormat::Jpeg => encode_jpeg(pixels, options, icc, exif)?,
         ImageFormat::Png => (encode_png(pixels, options, icc, exif)?, None),
         ImageFormat::Webp => encode_webp(pixels, options, icc, exif)?,
+        #[cfg(feature = "avif")]
         ImageFormat::Avif => encode_avif(pixels, options, icc, exif)?,
+        #[cfg(not(feature = "avif"))]
+        ImageFormat::Avif => return Err(Error::not_built("writing", format, "avif")),
         ImageFormat::Gif | ImageFormat::Bmp | ImageFormat::Tiff => {
             return Err(Error::UnsupportedFormat {
                 what: format!("writing {}", format.label()),
@@ -230,6 +236,7 @@ fn encode_webp(
     Ok((data, (!lossless).then_some(quality)))
 }
 
+#[cfg(feature = "avif")]
 fn encode_avif(
     pixels: &DynamicImage,
     options: &EncodeOptions,
