@@ -30,8 +30,8 @@ fi
 
 # Three modules, so a page downloads only what it uses: `imagemint` (JPEG, PNG and WebP
 # in and out: the formats every browser shows), `imagemint/all` (also AVIF output and
-# GIF, BMP and TIFF input; rav1e alone is a third of its code) and `imagemint/mask`
-# (everything plus tract for background removal, 3.4× larger than `all` gzipped).
+# GIF, BMP and TIFF input) and `imagemint/mask` (everything plus tract for background
+# removal). Their sizes: benches/README.md.
 rm -rf pkg
 build() { # features out-name
   cargo build --locked -p imagemint-wasm --target wasm32-unknown-unknown --profile wasm \

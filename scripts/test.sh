@@ -16,6 +16,9 @@ python3 -c "import onnxruntime, numpy" 2>/dev/null ||
 # imagemint-wasm is a cdylib for wasm32 (tested in Node below); natively it would not even
 # link (rav1d's assembly is not position-independent). imagemint-py is tested from Python.
 cargo test --workspace --exclude imagemint-wasm --exclude imagemint-py --all-features --locked
+# Core without its optional formats, as the npm package's small module is built: what it
+# leaves out is Error::FormatNotBuilt, before any work.
+cargo test -p imagemint-core --no-default-features --locked --test formats_not_built
 # The Python package: `pip install ./imagemint-py` (a release build through maturin) into
 # a virtual environment, then its pytest suite (the same bytes as the `imagemint` command
 # cargo test just built, numpy and Pillow, the GIL, the stubs under mypy) and the example.
@@ -37,7 +40,11 @@ pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
 # cbindgen makes of the source; the C example and a C test program build against it and
 # libimagemint (shared and static), and the test program runs, then runs clean under
 # valgrind (no leaks, no invalid reads or writes).
-cargo build --locked -p imagemint-capi
+# libimagemint.so built with cargo test's exact flags: a plain `cargo build -p
+# imagemint-capi` resolves dependency features differently (no dev-dependencies, no
+# --all-features) and recompiles dozens of crates, 12 minutes on a fresh machine.
+cargo build --workspace --exclude imagemint-wasm --exclude imagemint-py --all-features --locked \
+  --lib --tests
 tools="${IMAGEMINT_TOOLS:-$HOME/.cache/imagemint-tools}"
 if [ "$("$tools/bin/cbindgen" --version 2>/dev/null)" != "cbindgen 0.29.4" ]; then
   cargo install --quiet --locked --root "$tools" cbindgen --version 0.29.4

@@ -9,8 +9,9 @@ use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, metadata::Orien
 use crate::avif;
 use crate::{DecodeOptions, Error, Image, ImageFormat, Limits, Metadata, Result, exif};
 
-/// The format of `input`, judged from its first bytes only; `None` if imagemint cannot
-/// read it.
+/// The format of `input`, judged from its first bytes only; `None` if it is none of the
+/// formats imagemint knows. A build may still leave out the format's decoder
+/// ([`decode`] says so).
 pub fn sniff(input: &[u8]) -> Option<ImageFormat> {
     if is_avif(input) {
         return Some(ImageFormat::Avif);
@@ -39,7 +40,9 @@ fn is_avif(input: &[u8]) -> bool {
         .any(|brand| brand == b"avif" || brand == b"avis")
 }
 
-/// Decodes `input` (any format [`sniff`] recognises) into an [`Image`].
+/// Decodes `input` into an [`Image`]. A format [`sniff`] recognises but this build has no
+/// decoder for is an [`Error::FormatNotBuilt`] (its cargo feature is off), or, for AVIF
+/// in WebAssembly, an [`Error::UnsupportedFormat`].
 ///
 /// Dimensions are checked against `options.limits` from the header, before the pixel
 /// buffer is allocated. Float images (some TIFFs) become 16-bit.
@@ -47,15 +50,11 @@ pub fn decode(input: &[u8], options: &DecodeOptions) -> Result<Image> {
     let format = sniff(input).ok_or_else(|| Error::UnsupportedFormat {
         what: describe_unknown(input),
     })?;
-    check_built(format)?;
     let limits = &options.limits;
-    let decoded = match image_rs_format(format) {
-        Some(image_format) => decode_with_image(input, format, image_format, limits)?,
+    let decoded = match decoder(format)? {
+        Decoder::Image(image_format) => decode_with_image(input, format, image_format, limits)?,
         #[cfg(all(feature = "avif", not(target_family = "wasm")))]
-        None => avif::decode(input, limits)?,
-        // `check_built` has refused AVIF input already.
-        #[cfg(not(all(feature = "avif", not(target_family = "wasm"))))]
-        None => return Err(Error::not_built("reading", format, "avif")),
+        Decoder::Avif => avif::decode(input, limits)?,
     };
     let Decoded {
         mut pixels,
@@ -84,11 +83,30 @@ pub fn decode(input: &[u8], options: &DecodeOptions) -> Result<Image> {
     Ok(Image::new(pixels, metadata, format, limits.clone()))
 }
 
-/// Refuses `format` when this build leaves its decoder out (its cargo feature is off).
-fn check_built(format: ImageFormat) -> Result<()> {
-    let (feature, built) = match format {
-        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Webp => return Ok(()),
-        // Not a feature question: no build for WebAssembly reads AVIF.
+/// Who decodes a format in this build.
+enum Decoder {
+    /// The `image` crate, under its name for the format.
+    Image(image::ImageFormat),
+    /// rav1d, through `avif.rs`.
+    #[cfg(all(feature = "avif", not(target_family = "wasm")))]
+    Avif,
+}
+
+/// The decoder for `format`, or why this build has none: its cargo feature is off, or (AVIF
+/// in WebAssembly) no such build can have it.
+fn decoder(format: ImageFormat) -> Result<Decoder> {
+    let (image_format, feature, built) = match format {
+        ImageFormat::Jpeg => return Ok(Decoder::Image(image::ImageFormat::Jpeg)),
+        ImageFormat::Png => return Ok(Decoder::Image(image::ImageFormat::Png)),
+        ImageFormat::Webp => return Ok(Decoder::Image(image::ImageFormat::WebP)),
+        ImageFormat::Gif => (image::ImageFormat::Gif, "gif", cfg!(feature = "gif")),
+        ImageFormat::Bmp => (image::ImageFormat::Bmp, "bmp", cfg!(feature = "bmp")),
+        ImageFormat::Tiff => (image::ImageFormat::Tiff, "tiff", cfg!(feature = "tiff")),
+        #[cfg(all(feature = "avif", not(target_family = "wasm")))]
+        ImageFormat::Avif => return Ok(Decoder::Avif),
+        #[cfg(all(not(feature = "avif"), not(target_family = "wasm")))]
+        ImageFormat::Avif => return Err(Error::not_built("reading", format, "avif")),
+        // Not a question of features: rav1d does not build for wasm32.
         #[cfg(target_family = "wasm")]
         ImageFormat::Avif => {
             return Err(Error::UnsupportedFormat {
@@ -97,15 +115,11 @@ fn check_built(format: ImageFormat) -> Result<()> {
                     .into(),
             });
         }
-        #[cfg(not(target_family = "wasm"))]
-        ImageFormat::Avif => ("avif", cfg!(feature = "avif")),
-        ImageFormat::Gif => ("gif", cfg!(feature = "gif")),
-        ImageFormat::Bmp => ("bmp", cfg!(feature = "bmp")),
-        ImageFormat::Tiff => ("tiff", cfg!(feature = "tiff")),
     };
-    match built {
-        true => Ok(()),
-        false => Err(Error::not_built("reading", format, feature)),
+    if built {
+        Ok(Decoder::Image(image_format))
+    } else {
+        Err(Error::not_built("reading", format, feature))
     }
 }
 
@@ -114,19 +128,6 @@ pub(crate) struct Decoded {
     pub(crate) pixels: DynamicImage,
     pub(crate) orientation: Orientation,
     pub(crate) metadata: Metadata,
-}
-
-/// The `image` crate's name for `format`, if that crate decodes it for us.
-fn image_rs_format(format: ImageFormat) -> Option<image::ImageFormat> {
-    match format {
-        ImageFormat::Jpeg => Some(image::ImageFormat::Jpeg),
-        ImageFormat::Png => Some(image::ImageFormat::Png),
-        ImageFormat::Webp => Some(image::ImageFormat::WebP),
-        ImageFormat::Gif => Some(image::ImageFormat::Gif),
-        ImageFormat::Bmp => Some(image::ImageFormat::Bmp),
-        ImageFormat::Tiff => Some(image::ImageFormat::Tiff),
-        ImageFormat::Avif => None,
-    }
 }
 
 fn decode_with_image(

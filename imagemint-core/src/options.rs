@@ -187,7 +187,8 @@ impl Options {
     }
 
     /// Checks every field; the first problem found is returned as
-    /// [`Error::InvalidOptions`] naming the field by its serde path.
+    /// [`Error::InvalidOptions`] naming the field by its serde path, or as
+    /// [`Error::FormatNotBuilt`] for an output format this build leaves out.
     pub fn validate(&self) -> Result<()> {
         self.decode.validate()?;
         self.transform.validate()?;
@@ -576,12 +577,14 @@ impl ImageFormat {
         }
     }
 
-    /// Whether imagemint can write this format.
+    /// Whether this build of imagemint can write this format: JPEG, PNG and WebP, and AVIF
+    /// with the `avif` feature; never GIF, BMP or TIFF.
     pub const fn can_encode(self) -> bool {
-        matches!(
-            self,
-            ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Webp | ImageFormat::Avif
-        )
+        match self {
+            ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Webp => true,
+            ImageFormat::Avif => cfg!(feature = "avif"),
+            ImageFormat::Gif | ImageFormat::Bmp | ImageFormat::Tiff => false,
+        }
     }
 }
 
@@ -819,8 +822,14 @@ impl Default for EncodeOptions {
 }
 
 impl EncodeOptions {
-    /// Checks every field, as [`Options::validate`] does.
+    /// Checks every field, as [`Options::validate`] does, and that this build can write
+    /// the format asked for ([`Error::FormatNotBuilt`] if not), so that a run fails
+    /// before it decodes anything.
     pub fn validate(&self) -> Result<()> {
+        let format = self.format.resolve(None);
+        if self.format != Format::Same && !format.can_encode() {
+            return Err(crate::encode::not_writable(format));
+        }
         check_quality("encode.quality", self.quality)?;
         check_quality("encode.webp.alphaQuality", Some(self.webp.alpha_quality))?;
         check_quality("encode.avif.alphaQuality", self.avif.alpha_quality)

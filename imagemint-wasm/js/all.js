@@ -1,5 +1,5 @@
 // `imagemint/all`: the `imagemint` entry point with every format (AVIF output; GIF, BMP
-// and TIFF input), in a module of its own that is twice the size.
+// and TIFF input), in a module of its own, 1.7× larger gzipped.
 import initBindings from "./imagemint_all.js";
 import { makeInit } from "./init.js";
 

@@ -32,6 +32,7 @@ before(async () => {
   server = await serve(app);
   browser = await launch();
   await init();
+  await all.init();
   await masking.init();
 });
 after(async () => {

@@ -160,6 +160,9 @@ test("a bad model or spec is an error, not a crash", () => {
 });
 
 test("every entry point throws the same ImageMintError class", () => {
+  for (const entry of [{ process: run }, all, masking]) {
+    assert.throws(() => entry.process(new Uint8Array(3)), (e) => e instanceof ImageMintError && e.kind === "unsupportedFormat");
+  }
   assert.equal(all.ImageMintError, ImageMintError);
   assert.equal(masking.ImageMintError, ImageMintError);
 });
@@ -172,6 +175,8 @@ test("`imagemint` leaves out AVIF output and GIF, BMP, TIFF input, and says wher
     return true;
   };
   assert.throws(() => run(fixture("chelsea.png"), { encode: { format: "avif" } }), notBuilt("writing AVIF"));
+  // Refused by the options, before decoding: bytes that are no image get the same error.
+  assert.throws(() => run(new Uint8Array(3), { encode: { format: "avif" } }), notBuilt("writing AVIF"));
   for (const [name, label] of [["chelsea.gif", "GIF"], ["chelsea.bmp", "BMP"], ["chelsea.tiff", "TIFF"]]) {
     assert.throws(() => run(fixture(name)), notBuilt(`reading ${label}`));
     assert.throws(() => decode(fixture(name)), notBuilt(`reading ${label}`));

@@ -50,11 +50,9 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Encoded> {
         #[cfg(feature = "avif")]
         ImageFormat::Avif => encode_avif(pixels, options, icc, exif)?,
         #[cfg(not(feature = "avif"))]
-        ImageFormat::Avif => return Err(Error::not_built("writing", format, "avif")),
+        ImageFormat::Avif => return Err(not_writable(format)),
         ImageFormat::Gif | ImageFormat::Bmp | ImageFormat::Tiff => {
-            return Err(Error::UnsupportedFormat {
-                what: format!("writing {}", format.label()),
-            });
+            return Err(not_writable(format));
         }
     };
     Ok(Encoded {
@@ -62,6 +60,17 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Encoded> {
         format,
         quality,
     })
+}
+
+/// Why this build cannot write `format`: AVIF without the `avif` feature, or a format
+/// imagemint only reads (see [`ImageFormat::can_encode`]).
+pub(crate) fn not_writable(format: ImageFormat) -> Error {
+    match format {
+        ImageFormat::Avif => Error::not_built("writing", format, "avif"),
+        _ => Error::UnsupportedFormat {
+            what: format!("writing {}", format.label()),
+        },
+    }
 }
 
 /// The ICC profile and EXIF block to write under `policy`.
