@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (real photos, hostile input, limits, background
-# removal checked against ONNX Runtime), CLI and doc tests, with every feature on; the
+# removal checked against ONNX Runtime), CLI and doc tests, with every format, the mask
+# stage and serde on (only `typescript`, for the npm package, is left to its build); the
 # Python package's tests; the C ABI's header, example and C tests under valgrind; then
 # builds the npm package (WebAssembly) and runs its tests in Node (against the native
 # command) and in headless Chromium (the demo page). The same command CI runs.
@@ -15,7 +16,10 @@ python3 -c "import onnxruntime, numpy" 2>/dev/null ||
   python3 -m pip install --quiet --disable-pip-version-check onnxruntime numpy
 # imagemint-wasm is a cdylib for wasm32 (tested in Node below); natively it would not even
 # link (rav1d's assembly is not position-independent). imagemint-py is tested from Python.
-cargo test --workspace --exclude imagemint-wasm --exclude imagemint-py --all-features --locked
+# Default features (the CLI and the C library turn on core's `serde`); not --all-features,
+# whose `typescript` would put wasm-bindgen's exports into libimagemint.so, built below
+# with these same flags.
+cargo test --workspace --exclude imagemint-wasm --exclude imagemint-py --locked
 # Core without its optional formats, as the npm package's small module is built: what it
 # leaves out is Error::FormatNotBuilt, before any work.
 cargo test -p imagemint-core --no-default-features --locked --test formats_not_built
@@ -40,11 +44,10 @@ pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
 # cbindgen makes of the source; the C example and a C test program build against it and
 # libimagemint (shared and static), and the test program runs, then runs clean under
 # valgrind (no leaks, no invalid reads or writes).
-# libimagemint.so built with cargo test's exact flags: a plain `cargo build -p
-# imagemint-capi` resolves dependency features differently (no dev-dependencies, no
-# --all-features) and recompiles dozens of crates, 12 minutes on a fresh machine.
-cargo build --workspace --exclude imagemint-wasm --exclude imagemint-py --all-features --locked \
-  --lib --tests
+# libimagemint.so built with cargo test's flags, so nothing is compiled again: a plain
+# `cargo build -p imagemint-capi` resolves dependency features without the
+# dev-dependencies and recompiled 37 crates, 12 minutes on a fresh machine.
+cargo build --workspace --exclude imagemint-wasm --exclude imagemint-py --locked --lib --tests
 tools="${IMAGEMINT_TOOLS:-$HOME/.cache/imagemint-tools}"
 if [ "$("$tools/bin/cbindgen" --version 2>/dev/null)" != "cbindgen 0.29.4" ]; then
   cargo install --quiet --locked --root "$tools" cbindgen --version 0.29.4
