@@ -14,7 +14,6 @@ use imagemint_core::{
 };
 
 /// Asserts `result` is `FormatNotBuilt` for `what`, naming `feature`.
-#[allow(dead_code)]
 fn assert_not_built<T>(result: imagemint_core::Result<T>, what: &str, feature: &str) {
     match result {
         Err(e @ Error::FormatNotBuilt { .. }) => {
@@ -29,7 +28,6 @@ fn assert_not_built<T>(result: imagemint_core::Result<T>, what: &str, feature: &
     }
 }
 
-#[allow(dead_code)]
 fn input_not_built(name: &str, format: ImageFormat, feature: &str) {
     let input = fixture(name);
     // Recognised (so the error can say what it is), but not read.
