@@ -5,6 +5,7 @@ mod fast_ops;
 mod graph;
 mod guided;
 mod model;
+mod winograd;
 
 use image::{DynamicImage, ImageBuffer, Luma, Rgb, Rgba, RgbaImage};
 
