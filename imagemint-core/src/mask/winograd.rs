@@ -93,21 +93,24 @@ fn fitting(model: &TypedModel, id: usize) -> TractResult<Option<WinogradConv>> {
         _ => return Ok(None),
     };
     let facts = model.node_input_facts(id)?;
-    let (Some(kernel), Some(bias)) = (
-        constant(model, node.inputs[1])?,
-        constant(model, node.inputs[2])?,
-    ) else {
+    // Anything unreadable here is left to tract, which knows how to report it.
+    let constant = |i: usize| constant(model, node.inputs[i]).ok().flatten();
+    let (Some(kernel), Some(bias)) = (constant(1), constant(2)) else {
         return Ok(None);
     };
     let Some(&[1, cin, h, w]) = facts[0].shape.as_concrete() else {
         return Ok(None);
     };
     let cout = conv.output_channels();
-    if facts[0].datum_type != f32::datum_type()
+    if cin == 0
+        || cout == 0
+        || facts[0].datum_type != f32::datum_type()
         || kernel.datum_type() != f32::datum_type()
         || kernel.shape() != [cout, cin, 3, 3]
         || before.len() != 2
         || after.len() != 2
+        // "Same" padding is at most 2; wider pads would let a block start off the map.
+        || before.iter().chain(&after).any(|&p| p > 2)
     {
         return Ok(None);
     }
@@ -115,17 +118,28 @@ fn fitting(model: &TypedModel, id: usize) -> TractResult<Option<WinogradConv>> {
     if oh < 3 || ow < 3 || (oh - 2).div_ceil(4) * (ow - 2).div_ceil(4) < MIN_TILES {
         return Ok(None);
     }
-    let bias = bias.cast_to::<f32>()?;
-    let bias = bias.try_as_plain_ram()?;
-    let bias = bias.as_slice::<f32>()?;
+    let Ok(bias) = bias.cast_to::<f32>() else {
+        return Ok(None);
+    };
+    let Ok(bias) = bias.try_as_plain_ram() else {
+        return Ok(None);
+    };
+    let Ok(bias) = bias.as_slice::<f32>() else {
+        return Ok(None);
+    };
     let bias = match bias.len() {
         1 => vec![bias[0]; cout],
         n if n == cout => bias.to_vec(),
         _ => return Ok(None),
     };
-    let kernel = kernel.try_as_plain_ram()?;
+    let Ok(kernel) = kernel.try_as_plain_ram() else {
+        return Ok(None);
+    };
+    let Ok(kernel) = kernel.as_slice::<f32>() else {
+        return Ok(None);
+    };
     Ok(Some(WinogradConv::new(
-        kernel.as_slice::<f32>()?,
+        kernel,
         bias,
         cin,
         cout,
@@ -152,7 +166,7 @@ fn constant(model: &TypedModel, outlet: OutletId) -> TractResult<Option<Arc<Tens
 }
 
 /// The ReLU node reading node `id`, if it is its only reader: `max(x, 0)` with a constant
-/// zero of at most one element per channel.
+/// zero.
 fn relu_after(model: &TypedModel, id: usize) -> TractResult<Option<usize>> {
     let node = model.node(id);
     if model.output_outlets()?.contains(&OutletId::new(id, 0)) {
@@ -335,7 +349,10 @@ impl Kernels {
     fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
         {
-            if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("fma") {
+            if is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("avx2")
+                && is_x86_feature_detected!("fma")
+            {
                 return Self::Avx512;
             }
             if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
@@ -372,13 +389,22 @@ impl Kernels {
         tx0: usize,
         scratch: &mut Vec<f32>,
     ) {
+        // The features are checked again here (a cached load), so a variant named by hand
+        // cannot run on a CPU without them.
+        #[cfg(target_arch = "x86_64")]
+        let (avx2, avx512) = (
+            is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+            is_x86_feature_detected!("avx512f"),
+        );
         match self {
-            Self::Portable => block::<Portable>(op, g, x, out, ty, tx0, scratch),
-            // SAFETY: detect() saw the features.
+            // SAFETY: the CPU has the features (checked just above).
             #[cfg(target_arch = "x86_64")]
-            Self::Avx2 => unsafe { block_avx2(op, g, x, out, ty, tx0, scratch) },
+            Self::Avx2 if avx2 => unsafe { block_avx2(op, g, x, out, ty, tx0, scratch) },
             #[cfg(target_arch = "x86_64")]
-            Self::Avx512 => unsafe { block_avx512(op, g, x, out, ty, tx0, scratch) },
+            Self::Avx512 if avx2 && avx512 => unsafe {
+                block_avx512(op, g, x, out, ty, tx0, scratch)
+            },
+            _ => block::<Portable>(op, g, x, out, ty, tx0, scratch),
         }
     }
 }
@@ -649,7 +675,9 @@ fn block<K: Micro>(
             let to = (g.w as isize - x0).clamp(from as isize, line.len() as isize) as usize;
             line[..from].fill(0.0);
             line[to..].fill(0.0);
-            line[from..to].copy_from_slice(&src[(x0 + from as isize) as usize..][..to - from]);
+            if to > from {
+                line[from..to].copy_from_slice(&src[(x0 + from as isize) as usize..][..to - from]);
+            }
             // ... split into the four phases (a loop the compiler turns into shuffles).
             let (p0, rest) = dst.split_at_mut(stride);
             let (p1, rest) = rest.split_at_mut(stride);
@@ -1012,6 +1040,9 @@ mod tests {
     fn other_convolutions_are_left_to_tract() {
         // Too few tiles: 15×15 of them.
         let mut m = conv_model(4, 4, 60, 60, [1, 1, 1, 1], false);
+        assert_eq!(rewrite(&mut m).unwrap(), 0);
+        // Padding wider than "same" padding needs.
+        let mut m = conv_model(4, 4, 80, 80, [3, 0, 0, 3], false);
         assert_eq!(rewrite(&mut m).unwrap(), 0);
         // Strided and dilated kernels.
         for (strides, dilations) in [(tvec![2, 2], tvec![1, 1]), (tvec![1, 1], tvec![2, 2])] {
